@@ -1,0 +1,88 @@
+"""Reading the spreadsheets offices already keep (XLSX or CSV) as rows of named cells."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils.translation import gettext as _
+from openpyxl import load_workbook
+
+from jianfu.core.errors import InvalidInput
+
+
+@dataclass(frozen=True)
+class Row:
+    number: int  # the row number the user sees in their spreadsheet, header = 1
+    values: dict[str, str]
+
+
+def _cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        # A code typed into Excel as a number comes back as 511002000000.0.
+        value = int(value)
+    return str(value).strip()
+
+
+def _decode_csv(data: bytes) -> str:
+    # Excel and WPS save Chinese CSV as UTF-8 with a BOM or as GB18030 (a superset of GBK).
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise InvalidInput(_("无法识别文件编码，请另存为 UTF-8 的 CSV 或 XLSX 文件。"))
+
+
+def _raw_rows(data: bytes, filename: str) -> Iterator[list[str]]:
+    name = filename.lower()
+    if name.endswith(".xlsx"):
+        try:
+            workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        except Exception as exc:
+            raise InvalidInput(_("无法读取该 XLSX 文件，请确认文件未损坏。")) from exc
+        sheet = workbook.worksheets[0]
+        for cells in sheet.iter_rows(values_only=True):
+            yield [_cell_text(c) for c in cells]
+        workbook.close()
+    elif name.endswith(".csv"):
+        for cells in csv.reader(io.StringIO(_decode_csv(data))):
+            yield [c.strip() for c in cells]
+    else:
+        raise InvalidInput(_("仅支持 XLSX 或 CSV 文件。"))
+
+
+def read_table(
+    data: bytes, filename: str, *, columns: dict[str, tuple[str, ...]], required: tuple[str, ...]
+) -> list[Row]:
+    """Rows keyed by field name; `columns` maps each field to the headers accepted for it."""
+    rows = _raw_rows(data, filename)
+    header = next(rows, None)
+    if header is None:
+        raise InvalidInput(_("文件是空的。"))
+    aliases = {alias.strip().lower(): field for field, names in columns.items() for alias in names}
+    positions: dict[str, int] = {}
+    for index, title in enumerate(header):
+        field = aliases.get(title.strip().lower())
+        if field and field not in positions:
+            positions[field] = index
+    missing = [columns[f][0] + "/" + columns[f][1] for f in required if f not in positions]
+    if missing:
+        raise InvalidInput(
+            _("缺少必需的列：%(columns)s。") % {"columns": "、".join(missing)},
+            details={"missing_columns": missing},
+        )
+    result = []
+    for number, cells in enumerate(rows, start=2):
+        if not any(cells):
+            continue
+        values = {
+            field: cells[index] if index < len(cells) else "" for field, index in positions.items()
+        }
+        result.append(Row(number, values))
+    return result
