@@ -1,0 +1,42 @@
+"""Shared fixtures: the personas (one account per role, in two streets and two communities)."""
+
+from types import SimpleNamespace
+
+import pytest
+from django.test import Client
+
+from jianfu.org.demo import ACCOUNTS, demo_load
+from jianfu.org.models import User
+
+PASSWORD = "Persona-Pass-2026"
+
+
+@pytest.fixture(autouse=True)
+def _fast_and_inline(settings):
+    # Argon2 is deliberately slow; tests that check hashing itself opt back in.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Background jobs run inside the request that starts them.
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
+@pytest.fixture
+def personas(db):
+    """Every demo account by username: dept_clerk, street_officer(2), community_officer(2) …
+
+    community_officer sits in 钟鼓楼社区 (城东街道), community_officer2 in 西林社区 (城西街道).
+    """
+    demo_load(password=PASSWORD)
+    users = {u.username: u for u in User.objects.select_related("unit", "unit__region")}
+    return SimpleNamespace(**{username: users[username] for username, *_rest in ACCOUNTS})
+
+
+@pytest.fixture
+def login():
+    """A logged-in test client for a persona."""
+
+    def make(user) -> Client:
+        client = Client()
+        client.force_login(user)
+        return client
+
+    return make
