@@ -3,8 +3,10 @@
 from types import SimpleNamespace
 
 import pytest
+from django.db import connection
 from django.test import Client
 
+from jianfu.core.db_guards import audit_guard_install, audit_guard_remove
 from jianfu.org.demo import ACCOUNTS, demo_load
 from jianfu.org.models import User
 
@@ -40,3 +42,25 @@ def login():
         return client
 
     return make
+
+
+@pytest.fixture
+def _audit_guard_restored(django_db_blocker):
+    yield
+    # After the live database was emptied, the append-only guard goes back on.
+    with django_db_blocker.unblock():
+        audit_guard_install(connection)
+
+
+@pytest.fixture
+def live_db(_audit_guard_restored, transactional_db):
+    """A database a live server can see; at the end it is emptied, audit records included.
+
+    SQLite empties tables with DELETE, which the append-only guard refuses, so the guard is
+    lifted for that flush and put back afterwards (PostgreSQL uses TRUNCATE, which it allows).
+    """
+    yield
+    audit_guard_remove(connection)
+    from jianfu.core.models import AuditRecord
+
+    AuditRecord.objects.all().delete()

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import environ
 from csp.constants import NONE, SELF
-from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = BASE_DIR.parent
@@ -72,7 +71,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "jianfu.core.middleware.InterfaceLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -187,7 +186,7 @@ STATIC_ROOT.mkdir(exist_ok=True)
 # Third-party browser packages come from the npm registry into node_modules (see package.json),
 # never from a CDN and never committed.
 NODE_MODULES = PROJECT_DIR / "node_modules"
-STATICFILES_DIRS = [
+STATICFILES_DIRS = [BASE_DIR / "static"] + [
     (f"vendor/{name}", NODE_MODULES / name / "dist")
     for name in ("echarts",)
     if (NODE_MODULES / name / "dist").is_dir()
@@ -228,4 +227,3 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
 }
-

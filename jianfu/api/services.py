@@ -13,7 +13,7 @@ from jianfu.core.crypto import new_secret, sm3_hex
 from jianfu.core.errors import Forbidden, InvalidInput
 from jianfu.org.models import User
 
-TOKEN_PREFIX = "jf_"
+TOKEN_PREFIX = "jf_"  # noqa: S105 (a marker that tells our tokens apart, not a secret)
 # Recording every use would write on every API call; once a minute is enough to tell
 # which tokens are alive.
 LAST_USED_RESOLUTION = timedelta(minutes=1)

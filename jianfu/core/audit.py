@@ -26,7 +26,8 @@ class AuditContext:
 
 
 _context: contextvars.ContextVar[AuditContext] = contextvars.ContextVar(
-    "audit_context", default=AuditContext()
+    "audit_context",
+    default=AuditContext(),  # noqa: B039 (frozen dataclass: immutable)
 )
 
 

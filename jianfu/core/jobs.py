@@ -20,7 +20,12 @@ JOB_RUNNERS = {
 
 
 def job_start(
-    *, owner: Any, kind: str, payload: bytes = b"", payload_name: str = "", options: dict | None = None
+    *,
+    owner: Any,
+    kind: str,
+    payload: bytes = b"",
+    payload_name: str = "",
+    options: dict | None = None,
 ) -> BackgroundJob:
     """Record a job and hand it to the worker once the surrounding transaction commits."""
     from jianfu.core.tasks import run_job

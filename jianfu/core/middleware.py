@@ -4,7 +4,8 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
-from django.utils import timezone
+from django.middleware.locale import LocaleMiddleware
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from jianfu.core.audit import audit_context, audit_record
@@ -41,3 +42,20 @@ class IdleSessionTimeoutMiddleware:
             return
         if last_seen is None or now - last_seen > REFRESH_AFTER_SECONDS:
             request.session[LAST_SEEN_KEY] = now
+
+
+class InterfaceLanguageMiddleware(LocaleMiddleware):
+    """Chinese unless the user chose English with the language switch.
+
+    Pages ignore the browser's Accept-Language: a civil servant's browser set to English still
+    gets the Chinese interface by default. The API answers in the caller's Accept-Language.
+    """
+
+    def process_request(self, request: HttpRequest) -> None:
+        if request.path.startswith("/api/"):
+            return super().process_request(request)
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        supported = {code for code, _name in settings.LANGUAGES}
+        translation.activate(chosen if chosen in supported else settings.LANGUAGE_CODE)
+        request.LANGUAGE_CODE = translation.get_language()
+        return None

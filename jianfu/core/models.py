@@ -66,6 +66,9 @@ class AuditChainHead(models.Model):
     class Meta:
         constraints = [models.CheckConstraint(condition=models.Q(id=1), name="audit_head_single")]
 
+    def __str__(self) -> str:
+        return f"audit chain head #{self.last_record_id}"
+
 
 class JobStatus(models.TextChoices):
     QUEUED = "queued", _("排队中")

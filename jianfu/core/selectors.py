@@ -40,9 +40,9 @@ def home_for(*, user: User) -> dict:
         recent = audit_records_visible_to(user=user).filter(created_at__gte=since)
         context["audit_counts"] = {
             "day": recent.count(),
-            "failed_logins": recent.filter(
-                action__in=["auth.login", "auth.login_locked"]
-            ).exclude(result=AuditResult.SUCCESS).count(),
+            "failed_logins": recent.filter(action__in=["auth.login", "auth.login_locked"])
+            .exclude(result=AuditResult.SUCCESS)
+            .count(),
         }
         context["last_verification"] = audit_last_verification()
     if user.has_role(Role.SECURITY_ADMIN):
@@ -121,9 +121,7 @@ def audit_daily_counts(*, records: QuerySet[AuditRecord], days: int) -> list[dic
         .filter(created_at__date__gte=start)
         .annotate(day=TruncDate("created_at"))
         .values("day")
-        .annotate(
-            total=Count("id"), refused=Count("id", filter=~Q(result=AuditResult.SUCCESS))
-        )
+        .annotate(total=Count("id"), refused=Count("id", filter=~Q(result=AuditResult.SUCCESS)))
     )
     by_day = {row["day"]: row for row in rows}
     return [

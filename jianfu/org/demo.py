@@ -125,9 +125,7 @@ def demo_load(*, password: str) -> list[tuple[str, str, str]]:
                     parent=street,
                 )
                 regions.append(community)
-                units.append(
-                    _unit(f"{c_name}居民委员会", UnitType.COMMUNITY_COMMITTEE, community)
-                )
+                units.append(_unit(f"{c_name}居民委员会", UnitType.COMMUNITY_COMMITTEE, community))
     Region.objects.bulk_create(regions)
     Unit.objects.bulk_create(units)
     # Unit names repeat across districts only with the district's name in front, but the

@@ -9,7 +9,9 @@ BUSINESS_ROLES = [(r.value, r.label) for r in Role if r not in ADMIN_ROLES]
 
 class RegionCreateForm(forms.Form):
     code = forms.RegexField(
-        label=_("区划代码"), regex=r"^\d{12}$", error_messages={"invalid": _("区划代码须为 12 位数字。")}
+        label=_("区划代码"),
+        regex=r"^\d{12}$",
+        error_messages={"invalid": _("区划代码须为 12 位数字。")},
     )
     name = forms.CharField(label=_("名称"), max_length=100)
     level = forms.ChoiceField(label=_("层级"), choices=RegionLevel.choices)

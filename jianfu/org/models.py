@@ -58,9 +58,7 @@ class Region(models.Model):
         verbose_name = _("区划")
         verbose_name_plural = _("区划")
         constraints = [
-            models.CheckConstraint(
-                condition=Q(level__in=LEVEL_ORDER), name="region_level_known"
-            ),
+            models.CheckConstraint(condition=Q(level__in=LEVEL_ORDER), name="region_level_known"),
             models.CheckConstraint(
                 condition=Q(parent__isnull=True) | ~Q(level=RegionLevel.PROVINCE),
                 name="region_province_has_no_parent",

@@ -34,7 +34,10 @@ CODE_PATTERN = re.compile(r"^\d{12}$")
 
 LEVEL_WORDS = {
     **{level.value: level.value for level in RegionLevel},
-    **{str(level.label): level.value for level in RegionLevel},
+    # Spelled out rather than taken from the labels, which are translated by the time they are read.
+    "区/县": RegionLevel.DISTRICT,
+    "街道/乡镇": RegionLevel.STREET,
+    "社区/村": RegionLevel.COMMUNITY,
     "省": RegionLevel.PROVINCE,
     "自治区": RegionLevel.PROVINCE,
     "直辖市": RegionLevel.PROVINCE,
@@ -56,7 +59,13 @@ LEVEL_WORDS = {
 
 UNIT_TYPE_WORDS = {
     **{t.value: t.value for t in UnitType},
-    **{str(t.label): t.value for t in UnitType},
+    "职能部门": UnitType.DEPARTMENT,
+    "编办/准入办": UnitType.REVIEW_OFFICE,
+    "领导小组办公室": UnitType.GROUP_OFFICE,
+    "街道办事处": UnitType.STREET_OFFICE,
+    "社区居（村）委会": UnitType.COMMUNITY_COMMITTEE,
+    "派驻机构": UnitType.DISPATCHED_AGENCY,
+    "社会组织": UnitType.SOCIAL_ORGANISATION,
     "部门": UnitType.DEPARTMENT,
     "编办": UnitType.REVIEW_OFFICE,
     "准入办": UnitType.REVIEW_OFFICE,
@@ -199,12 +208,23 @@ def region_update(
         raise InvalidInput(_("名称不能为空，且不能超过 100 个字。"))
     if valid_from and valid_until and valid_until < valid_from:
         raise InvalidInput(_("失效日期不能早于生效日期。"))
-    before = {"name": region.name, "valid_from": region.valid_from, "valid_until": region.valid_until}
+    before = {
+        "name": region.name,
+        "valid_from": region.valid_from,
+        "valid_until": region.valid_until,
+    }
     region.name, region.valid_from, region.valid_until = name, valid_from, valid_until
     region.save(update_fields=["name", "valid_from", "valid_until"])
-    after = {"name": region.name, "valid_from": region.valid_from, "valid_until": region.valid_until}
+    after = {
+        "name": region.name,
+        "valid_from": region.valid_from,
+        "valid_until": region.valid_until,
+    }
     audit_record(
-        actor=actor, action="region.update", target=region, changes={"before": before, "after": after}
+        actor=actor,
+        action="region.update",
+        target=region,
+        changes={"before": before, "after": after},
     )
     return region
 
@@ -251,7 +271,8 @@ def regions_import(
         problems = []
         if code in codes_in_file:
             problems.append(
-                _("区划代码 %(code)s 与第 %(row)d 行重复。") % {"code": code, "row": codes_in_file[code]}
+                _("区划代码 %(code)s 与第 %(row)d 行重复。")
+                % {"code": code, "row": codes_in_file[code]}
             )
         codes_in_file.setdefault(code, row.number)
         try:
@@ -274,8 +295,10 @@ def regions_import(
             code=code, name=row.values["name"], level=level, parent=parent, parent_code=parent_code
         )
         current = existing.get(code)
-        if current is not None and level and (
-            current.level != level or (current.parent_id or "") != parent_code
+        if (
+            current is not None
+            and level
+            and (current.level != level or (current.parent_id or "") != parent_code)
         ):
             problems.append(_("区划代码 %(code)s 已存在，且层级或上级不同。") % {"code": code})
         if not problems and not _allowed(
@@ -364,7 +387,9 @@ def unit_create(*, actor: User, name: str, unit_type: str, region: Region | None
     unit.district_code = region.district_code or "" if region else ""
     unit.sort_key = pinyin_sort_key(name)
     unit.save(force_insert=True)
-    audit_record(actor=actor, action="unit.create", target=unit, changes={"after": _unit_fields(unit)})
+    audit_record(
+        actor=actor, action="unit.create", target=unit, changes={"after": _unit_fields(unit)}
+    )
     return unit
 
 
@@ -400,12 +425,12 @@ def units_import(
 ) -> ImportReport:
     """Import units from a spreadsheet, all or nothing; a unit already at its region is updated."""
     _require(actor, "org.manage_units")
-    rows = read_table(data, filename, columns=UNIT_COLUMNS, required=("name", "type", "region_code"))
+    rows = read_table(
+        data, filename, columns=UNIT_COLUMNS, required=("name", "type", "region_code")
+    )
     region_codes = {row.values["region_code"] for row in rows}
     regions = {r.code: r for r in Region.objects.filter(code__in=list(region_codes))}
-    existing = {
-        (u.region_id, u.name): u for u in Unit.objects.filter(region_id__in=list(regions))
-    }
+    existing = {(u.region_id, u.name): u for u in Unit.objects.filter(region_id__in=list(regions))}
     seen: dict[tuple[str, str], int] = {}
     planned: list[Unit] = []
     errors = []

@@ -41,7 +41,11 @@ def region_detail(request: HttpRequest, code: str) -> HttpResponse:
         raise Http404
     edit_form = RegionEditForm(
         request.POST if request.POST.get("form") == "edit" else None,
-        initial={"name": region.name, "valid_from": region.valid_from, "valid_until": region.valid_until},
+        initial={
+            "name": region.name,
+            "valid_from": region.valid_from,
+            "valid_until": region.valid_until,
+        },
     )
     child_level = (
         LEVEL_ORDER[LEVEL_ORDER.index(region.level) + 1]
@@ -221,7 +225,9 @@ def account_create(request: HttpRequest) -> HttpResponse:
         except DomainError as error:
             form_error(form, error)
         else:
-            messages.success(request, _("账号 %(username)s 已创建。") % {"username": account.username})
+            messages.success(
+                request, _("账号 %(username)s 已创建。") % {"username": account.username}
+            )
             return redirect("account_index")
     return render(request, "org/account_form.html", {"form": form, "creating": True})
 
@@ -262,7 +268,9 @@ def account_edit(request: HttpRequest, account_id: int) -> HttpResponse:
                 return redirect("account_index")
             if password_form.is_bound and password_form.is_valid():
                 services.account_set_password(
-                    actor=request.user, account=account, password=password_form.cleaned_data["password"]
+                    actor=request.user,
+                    account=account,
+                    password=password_form.cleaned_data["password"],
                 )
                 messages.success(request, _("密码已重置。"))
                 return redirect("account_edit", account_id=account.pk)

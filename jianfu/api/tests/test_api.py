@@ -132,7 +132,9 @@ def test_limit_is_bounded(personas, login, limit):
     assert response.status_code == 422
 
 
-def test_unit_list_query_count_does_not_grow_with_rows(personas, login, django_assert_max_num_queries):
+def test_unit_list_query_count_does_not_grow_with_rows(
+    personas, login, django_assert_max_num_queries
+):
     client = login(personas.system_admin)
     with django_assert_max_num_queries(8):
         body = client.get("/api/v1/units?limit=500").json()

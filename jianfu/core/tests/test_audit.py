@@ -106,7 +106,9 @@ def test_services_write_their_own_audit_rows(personas, login):
     assert record.channel == "web"
 
 
-def test_audit_admin_browses_and_verifies_the_trail(personas, login, django_capture_on_commit_callbacks):
+def test_audit_admin_browses_and_verifies_the_trail(
+    personas, login, django_capture_on_commit_callbacks
+):
     client = login(personas.audit_admin)
     page = client.get("/audit/?action=demo")
     assert page.status_code == 200

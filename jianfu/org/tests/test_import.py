@@ -143,7 +143,9 @@ def test_bad_unit_file_writes_nothing(personas):
     assert Unit.objects.count() == before
 
 
-def test_import_page_runs_as_a_job_with_progress(personas, login, django_capture_on_commit_callbacks):
+def test_import_page_runs_as_a_job_with_progress(
+    personas, login, django_capture_on_commit_callbacks
+):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     client = login(personas.system_admin)
@@ -166,9 +168,7 @@ def test_import_page_lists_bad_rows(personas, login, django_capture_on_commit_ca
     client = login(personas.system_admin)
     bad = xlsx([["code", "name", "level"], ["123", "坏", "street"]])
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(
-            "/manage/units/import/", {"file": SimpleUploadedFile("u.xlsx", bad)}
-        )
+        response = client.post("/manage/units/import/", {"file": SimpleUploadedFile("u.xlsx", bad)})
     page = client.get(response["Location"]).content.decode()
     assert "未导入任何数据" in page
 

@@ -37,9 +37,7 @@ class ImportCommand(BaseCommand):
                     _("第 %(row)s 行：%(problems)s")
                     % {"row": error["row"], "problems": " ".join(error["problems"])}
                 )
-            raise CommandError(
-                _("%(n)d 行有问题，未导入任何数据。") % {"n": len(report.errors)}
-            )
+            raise CommandError(_("%(n)d 行有问题，未导入任何数据。") % {"n": len(report.errors)})
         self.stdout.write(
             _("导入完成：新增 %(created)d 条，更新 %(updated)d 条。")
             % {"created": report.created, "updated": report.updated}

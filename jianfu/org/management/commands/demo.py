@@ -11,12 +11,16 @@ class Command(BaseCommand):
     help = "Load the demo regions, units and accounts into an empty database and print the logins."
 
     def add_arguments(self, parser):
-        parser.add_argument("--password", help="password for every demo account (default: generated)")
+        parser.add_argument(
+            "--password", help="password for every demo account (default: generated)"
+        )
 
     def handle(self, *args, password: str | None, **options):
         logins = settings.DATA_DIR / LOGINS_FILE
         if database_has_data():
-            self.stdout.write("数据库中已有数据，未加载演示数据。 · The database has data; demo not loaded.")
+            self.stdout.write(
+                "数据库中已有数据，未加载演示数据。 · The database has data; demo not loaded."
+            )
             if logins.exists():
                 self.stdout.write(logins.read_text())
             return
