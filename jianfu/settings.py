@@ -167,7 +167,8 @@ AXES_COOLOFF_TIME = timedelta(minutes=env.int("JIANFU_LOCKOUT_MINUTES", default=
 # Per account, not per address: offices sit behind one NAT address, and locking it would lock
 # out a whole street office because of one mistyped password.
 AXES_LOCKOUT_PARAMETERS = ["username"]
-SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+# Intranet host names cannot be on the browsers' public HSTS preload list (security.W021).
+SILENCED_SYSTEM_CHECKS = ["axes.W006", "security.W021"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "jianfu.core.views.lockout"
 AXES_VERBOSE = False
