@@ -6,6 +6,7 @@ import pytest
 from django.db import connection
 from django.test import Client
 
+from jianfu.catalog.db_guards import frozen_guard_install, frozen_guard_remove
 from jianfu.core.db_guards import audit_guard_install, audit_guard_remove
 from jianfu.org.demo import ACCOUNTS, demo_load
 from jianfu.org.models import User
@@ -47,20 +48,23 @@ def login():
 @pytest.fixture
 def _audit_guard_restored(django_db_blocker):
     yield
-    # After the live database was emptied, the append-only guard goes back on.
+    # After the live database was emptied, the append-only and frozen-version guards go back on.
     with django_db_blocker.unblock():
         audit_guard_install(connection)
+        frozen_guard_install(connection)
 
 
 @pytest.fixture
 def live_db(_audit_guard_restored, transactional_db):
     """A database a live server can see; at the end it is emptied, audit records included.
 
-    SQLite empties tables with DELETE, which the append-only guard refuses, so the guard is
-    lifted for that flush and put back afterwards (PostgreSQL uses TRUNCATE, which it allows).
+    SQLite empties tables with DELETE, which the append-only and frozen-version guards refuse,
+    so they are lifted for that flush and put back afterwards (PostgreSQL uses TRUNCATE, which
+    they allow).
     """
     yield
     audit_guard_remove(connection)
+    frozen_guard_remove(connection)
     from jianfu.core.models import AuditRecord
 
     AuditRecord.objects.all().delete()

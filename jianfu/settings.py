@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "jianfu.core",
     "jianfu.org",
+    "jianfu.catalog",
     "jianfu.api",
 ]
 

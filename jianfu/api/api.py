@@ -70,10 +70,12 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 def _register_routers() -> None:
     from jianfu.api.me import router as me_router
+    from jianfu.catalog.api import router as catalog_router
     from jianfu.org.api import router as org_router
 
     api.add_router("/", me_router)
     api.add_router("/", org_router)
+    api.add_router("/", catalog_router)
 
 
 _register_routers()

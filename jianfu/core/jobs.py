@@ -16,6 +16,7 @@ JOB_RUNNERS = {
     "regions_import": "jianfu.org.jobs.run_regions_import",
     "units_import": "jianfu.org.jobs.run_units_import",
     "audit_verify": "jianfu.core.jobs.run_audit_verify",
+    "list_import": "jianfu.catalog.jobs.run_list_import",
 }
 
 
@@ -59,12 +60,13 @@ def job_run(job_id: str) -> None:
             status=JobStatus.FAILED, finished_at=timezone.now(), message=str(exc)[:300]
         )
         raise
+    done = {"status": JobStatus.SUCCEEDED if succeeded else JobStatus.FAILED}
+    # The uploaded file is no longer needed once the job has run, unless the job is a
+    # preview whose file the user may go on to import.
+    if not (succeeded and job.options.get("keep_payload")):
+        done["payload"] = b""
     BackgroundJob.objects.filter(pk=job.pk).update(
-        status=JobStatus.SUCCEEDED if succeeded else JobStatus.FAILED,
-        finished_at=timezone.now(),
-        result=result,
-        # The uploaded file is no longer needed once the job has run.
-        payload=b"",
+        finished_at=timezone.now(), result=result, **done
     )
 
 

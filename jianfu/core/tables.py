@@ -39,7 +39,8 @@ def _decode_csv(data: bytes) -> str:
     raise InvalidInput(_("无法识别文件编码，请另存为 UTF-8 的 CSV 或 XLSX 文件。"))
 
 
-def _raw_rows(data: bytes, filename: str) -> Iterator[list[str]]:
+def _raw_rows(data: bytes, filename: str) -> tuple[int, Iterator[list[str]]]:
+    """An estimate of the number of lines (for progress bars) and the lines themselves."""
     name = filename.lower()
     if name.endswith(".xlsx"):
         try:
@@ -47,42 +48,83 @@ def _raw_rows(data: bytes, filename: str) -> Iterator[list[str]]:
         except Exception as exc:
             raise InvalidInput(_("无法读取该 XLSX 文件，请确认文件未损坏。")) from exc
         sheet = workbook.worksheets[0]
-        for cells in sheet.iter_rows(values_only=True):
-            yield [_cell_text(c) for c in cells]
-        workbook.close()
-    elif name.endswith(".csv"):
-        for cells in csv.reader(io.StringIO(_decode_csv(data))):
-            yield [c.strip() for c in cells]
-    else:
-        raise InvalidInput(_("仅支持 XLSX 或 CSV 文件。"))
+
+        def xlsx_lines() -> Iterator[list[str]]:
+            for cells in sheet.iter_rows(values_only=True):
+                yield [_cell_text(c) for c in cells]
+            workbook.close()
+
+        return sheet.max_row or 0, xlsx_lines()
+    if name.endswith(".csv"):
+        text = _decode_csv(data)
+        lines = ([c.strip() for c in cells] for cells in csv.reader(io.StringIO(text)))
+        return text.count("\n"), lines
+    raise InvalidInput(_("仅支持 XLSX 或 CSV 文件。"))
 
 
-def read_table(
-    data: bytes, filename: str, *, columns: dict[str, tuple[str, ...]], required: tuple[str, ...]
-) -> list[Row]:
-    """Rows keyed by field name; `columns` maps each field to the headers accepted for it."""
-    rows = _raw_rows(data, filename)
-    header = next(rows, None)
+@dataclass
+class Table:
+    """A spreadsheet being read: which header went to which field, and its rows, one at a time."""
+
+    headers: list[str]
+    positions: dict[str, int]  # field → column index
+    rows: Iterator[Row]
+    estimated_rows: int
+
+    @property
+    def unknown_headers(self) -> list[str]:
+        used = set(self.positions.values())
+        return [h for i, h in enumerate(self.headers) if h and i not in used]
+
+
+def open_table(
+    data: bytes,
+    filename: str,
+    *,
+    columns: dict[str, tuple[str, ...]],
+    required: tuple[str, ...],
+    mapping: dict[str, str] | None = None,
+) -> Table:
+    """Rows keyed by field name, read lazily so a large file is never held as Python objects.
+
+    `columns` maps each field to the headers accepted for it; `mapping` maps a header the user
+    named in the mapping step to a field, and wins over the usual headers.
+    """
+    estimated_rows, raw = _raw_rows(data, filename)
+    header = next(raw, None)
     if header is None:
         raise InvalidInput(_("文件是空的。"))
     aliases = {alias.strip().lower(): field for field, names in columns.items() for alias in names}
+    chosen = {title.strip().lower(): field for title, field in (mapping or {}).items() if field}
     positions: dict[str, int] = {}
     for index, title in enumerate(header):
-        field = aliases.get(title.strip().lower())
+        key = title.strip().lower()
+        field = chosen.get(key) or aliases.get(key)
         if field and field not in positions:
             positions[field] = index
     missing = [columns[f][0] + "/" + columns[f][1] for f in required if f not in positions]
     if missing:
         raise InvalidInput(
             _("缺少必需的列：%(columns)s。") % {"columns": "、".join(missing)},
-            details={"missing_columns": missing},
+            details={"missing_columns": missing, "headers": header},
         )
-    result = []
-    for number, cells in enumerate(rows, start=2):
-        if not any(cells):
-            continue
-        values = {
-            field: cells[index] if index < len(cells) else "" for field, index in positions.items()
-        }
-        result.append(Row(number, values))
-    return result
+
+    def rows() -> Iterator[Row]:
+        for number, cells in enumerate(raw, start=2):
+            if not any(cells):
+                continue
+            yield Row(
+                number,
+                {f: cells[i] if i < len(cells) else "" for f, i in positions.items()},
+            )
+
+    return Table(
+        headers=header, positions=positions, rows=rows(), estimated_rows=max(estimated_rows - 1, 0)
+    )
+
+
+def read_table(
+    data: bytes, filename: str, *, columns: dict[str, tuple[str, ...]], required: tuple[str, ...]
+) -> list[Row]:
+    """Every row of a small table at once (regions, units)."""
+    return list(open_table(data, filename, columns=columns, required=required).rows)

@@ -1,0 +1,93 @@
+"""The list import as a background job, with the file kept after a dry run for the real run."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from jianfu.catalog.imports import list_import
+from jianfu.catalog.models import CatalogList
+from jianfu.core.errors import DomainError, Forbidden, InvalidInput
+from jianfu.core.jobs import job_start
+from jianfu.core.models import BackgroundJob, JobStatus
+from jianfu.org.models import User
+
+
+def list_import_start(
+    *,
+    actor: User,
+    catalog_list: CatalogList,
+    data: bytes,
+    filename: str,
+    dry_run: bool = True,
+    mapping: dict[str, str] | None = None,
+) -> BackgroundJob:
+    """Queue an import (a dry run by default) of a spreadsheet into the list's draft."""
+    if not actor.has_perm("catalog.edit_list", catalog_list):
+        raise Forbidden()
+    if not data:
+        raise InvalidInput(_("文件是空的。"))
+    return job_start(
+        owner=actor,
+        kind="list_import",
+        payload=data,
+        payload_name=filename,
+        options={
+            "list_id": catalog_list.pk,
+            "dry_run": dry_run,
+            "mapping": mapping or {},
+            # The previewed file is kept so "import it" does not ask for it again.
+            "keep_payload": dry_run,
+        },
+    )
+
+
+@transaction.atomic
+def list_import_confirm(*, actor: User, preview: BackgroundJob) -> BackgroundJob:
+    """Run for real the file a successful dry run previewed."""
+    if (
+        preview.owner_id != actor.pk
+        or preview.kind != "list_import"
+        or not preview.options.get("dry_run")
+        or preview.status != JobStatus.SUCCEEDED
+        or not preview.payload
+    ):
+        raise InvalidInput(_("只能确认本人已成功预览的导入。"))
+    catalog_list = CatalogList.objects.get(pk=preview.options["list_id"])
+    job = list_import_start(
+        actor=actor,
+        catalog_list=catalog_list,
+        data=bytes(preview.payload),
+        filename=preview.payload_name,
+        dry_run=False,
+        mapping=preview.options.get("mapping"),
+    )
+    BackgroundJob.objects.filter(pk=preview.pk).update(payload=b"")
+    return job
+
+
+def run_list_import(job: BackgroundJob, progress: Callable[[int, int], None]):
+    catalog_list = CatalogList.objects.get(pk=job.options["list_id"])
+    dry_run = bool(job.options.get("dry_run", True))
+    try:
+        report = list_import(
+            actor=job.owner,
+            catalog_list=catalog_list,
+            data=bytes(job.payload),
+            filename=job.payload_name,
+            dry_run=dry_run,
+            mapping=job.options.get("mapping") or {},
+            progress=progress,
+        )
+    except DomainError as exc:
+        # A file that cannot be read at all (wrong type, no name column, no draft) is reported
+        # like a bad row, on its header, with the headers found for the mapping step.
+        return False, {
+            "dry_run": dry_run,
+            "errors": [{"row": 1, "problems": [str(exc.message)]}],
+            "missing_columns": (exc.details or {}).get("missing_columns", []),
+            "file_headers": (exc.details or {}).get("headers", []),
+        }
+    return report.ok, report.as_dict()

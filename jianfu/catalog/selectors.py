@@ -1,0 +1,294 @@
+"""Reads of lists, versions and items, each scoped to what the acting user may see."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+
+from django.db import connection
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import ExtractYear, Length
+
+from jianfu.catalog.diff import Diff, Snapshot, diff_snapshots
+from jianfu.catalog.models import (
+    ITEM_FIELDS,
+    CatalogList,
+    ChangeType,
+    Item,
+    ItemChange,
+    ListVersion,
+    VersionStatus,
+)
+from jianfu.org.models import NO_JURISDICTION, User
+from jianfu.org.selectors import ancestor_codes
+
+PUBLIC_STATUSES = (VersionStatus.PUBLISHED, VersionStatus.SUPERSEDED)
+
+
+def _visible_lists_filter(user: User | None) -> Q:
+    """National lists, the lists inside the user's jurisdiction, and those of the regions above it.
+
+    None stands for the public, who read every list that has been published.
+    """
+    if user is None:
+        return Q(versions__status__in=PUBLIC_STATUSES)
+    prefix = user.jurisdiction_prefix
+    if prefix is None:
+        return Q()
+    if prefix == NO_JURISDICTION or user.unit is None or user.unit.region_id is None:
+        return Q(region__isnull=True)
+    own = user.unit.region_id
+    return (
+        Q(region__isnull=True)
+        | Q(region__code__startswith=prefix)
+        | Q(region_id__in=ancestor_codes(own))
+    )
+
+
+def lists_visible_to(
+    *,
+    user: User | None,
+    kind: str | None = None,
+    level: str | None = None,
+    region: str | None = None,
+    query: str = "",
+) -> QuerySet[CatalogList]:
+    """The lists a user (or, with None, the public) may read, with their current version."""
+    lists = CatalogList.objects.filter(_visible_lists_filter(user)).select_related("region")
+    if kind:
+        lists = lists.filter(kind=kind)
+    if level:
+        lists = lists.filter(level=level)
+    if region:
+        lists = lists.filter(region__code__startswith=region.rstrip("0") or region)
+    if query:
+        lists = lists.filter(Q(name__contains=query) | Q(code__contains=query))
+    return lists.distinct().order_by("region_id", "kind", "sort_key", "id")
+
+
+def list_visible_to(*, user: User | None, ref: str | int) -> CatalogList | None:
+    """One list by its id or its code."""
+    lists = lists_visible_to(user=user)
+    if isinstance(ref, int) or str(ref).isdigit():
+        return lists.filter(pk=int(ref)).first()
+    return lists.filter(code=ref).first()
+
+
+def can_see_drafts(user: User | None, catalog_list: CatalogList) -> bool:
+    return user is not None and user.has_perm("catalog.edit_list", catalog_list)
+
+
+def versions_visible_to(*, user: User | None, catalog_list: CatalogList) -> QuerySet[ListVersion]:
+    """Published and superseded versions for every reader; the draft only for the list's editors."""
+    versions = catalog_list.versions.select_related("published_by")
+    if not can_see_drafts(user, catalog_list):
+        versions = versions.filter(status__in=PUBLIC_STATUSES)
+    return versions.order_by("-valid_from", "-created_at")
+
+
+def version_visible_to(
+    *, user: User | None, catalog_list: CatalogList, ref: str | int
+) -> ListVersion | None:
+    """One version by its id or label ("2026版"), or the current or draft one by those words."""
+    versions = versions_visible_to(user=user, catalog_list=catalog_list)
+    if ref in ("current", VersionStatus.PUBLISHED):
+        return versions.filter(status=VersionStatus.PUBLISHED).first()
+    if ref == VersionStatus.DRAFT:
+        return versions.filter(status=VersionStatus.DRAFT).first()
+    if isinstance(ref, int) or str(ref).isdigit():
+        found = versions.filter(pk=int(ref)).first()
+        if found is not None:
+            return found
+    return versions.filter(label=ref).first()
+
+
+def current_version(catalog_list: CatalogList) -> ListVersion | None:
+    return catalog_list.versions.filter(status=VersionStatus.PUBLISHED).first()
+
+
+def draft_version(catalog_list: CatalogList) -> ListVersion | None:
+    return catalog_list.versions.filter(status=VersionStatus.DRAFT).first()
+
+
+def version_as_of(*, catalog_list: CatalogList, day: dt.date) -> ListVersion | None:
+    """The version that was in force on `day`: "what did this list say on 2025-06-30?"."""
+    return (
+        catalog_list.versions.filter(status__in=PUBLIC_STATUSES, valid_from__lte=day)
+        .filter(Q(valid_until__isnull=True) | Q(valid_until__gt=day))
+        .order_by("-valid_from", "-published_at")
+        .first()
+    )
+
+
+def version_items(version: ListVersion) -> QuerySet[Item]:
+    return version.items.order_by("position", "id")
+
+
+def version_snapshot(version: ListVersion) -> Snapshot:
+    """Every item of a version as plain values, keyed by its stable key, in one query."""
+    snapshot: Snapshot = {}
+    for row in version.items.order_by("position", "id").values("key", *ITEM_FIELDS):
+        key = str(row.pop("key"))
+        row["parent_key"] = str(row["parent_key"]) if row["parent_key"] else None
+        snapshot[key] = row
+    return snapshot
+
+
+def version_diff(*, before: ListVersion, after: ListVersion) -> Diff:
+    """The diff of two versions of a list, with merges, splits and moves explained."""
+    diff = diff_snapshots(version_snapshot(before), version_snapshot(after))
+    # The changes recorded in the versions made after `before`, up to `after`, say why an item
+    # came or went; a diff backwards in time shows plain additions and removals.
+    changes = ItemChange.objects.filter(
+        version__list_id=after.list_id,
+        version__created_at__gt=before.created_at,
+        version__created_at__lte=after.created_at,
+        change_type__in=[
+            ChangeType.MERGE,
+            ChangeType.SPLIT,
+            ChangeType.MOVE_OUT,
+            ChangeType.MOVE_IN,
+        ],
+    ).select_related("related_list")
+    for change in changes:
+        key = str(change.item_key)
+        gone = change.change_type in (ChangeType.MERGE, ChangeType.MOVE_OUT)
+        if (gone and key in diff.removed) or (not gone and key in diff.added):
+            other = list(change.related_keys)
+            if change.related_list is not None:
+                other = [change.related_list.name]
+            diff.explained[key] = (change.change_type, other)
+    return diff
+
+
+@dataclass
+class ItemHistoryEntry:
+    version: ListVersion
+    item: Item | None
+    changes: list[ItemChange]
+
+
+def item_history(
+    *, user: User | None, catalog_list: CatalogList, key: str
+) -> list[ItemHistoryEntry]:
+    """The item in every version the user may see, oldest first, with the changes made to it."""
+    versions = list(versions_visible_to(user=user, catalog_list=catalog_list))
+    items = {
+        item.version_id: item
+        for item in Item.objects.filter(key=key, version__in=versions).select_related("version")
+    }
+    changes: dict[int, list[ItemChange]] = defaultdict(list)
+    for change in ItemChange.objects.filter(item_key=key, version__in=versions).select_related(
+        "actor", "related_list"
+    ):
+        changes[change.version_id].append(change)
+    entries = [
+        ItemHistoryEntry(version=v, item=items.get(v.pk), changes=changes.get(v.pk, []))
+        for v in versions
+        if v.pk in items or v.pk in changes
+    ]
+    return sorted(entries, key=lambda e: e.version.created_at)
+
+
+def items_in(version: ListVersion, keys: list[str]) -> dict[str, Item]:
+    return {str(i.key): i for i in version.items.filter(key__in=keys)}
+
+
+# Search ---------------------------------------------------------------------------------------
+
+
+def _text_match(query: str) -> Q:
+    """Items whose name or legal basis contains `query` as a substring.
+
+    Three characters or more use the trigram index (SQLite FTS5, PostgreSQL pg_trgm); one or
+    two characters have no trigram, so they are matched by a plain scan.
+    """
+    plain = Q(name__contains=query) | Q(legal_law__contains=query) | Q(legal_text__contains=query)
+    if len(query) >= 3 and connection.vendor == "sqlite":
+        phrase = '"' + query.replace('"', '""') + '"'
+        return Q(
+            id__in=RawSQL(
+                "SELECT rowid FROM catalog_item_fts WHERE catalog_item_fts MATCH %s", [phrase]
+            )
+        )
+    return plain
+
+
+def items_search(
+    *,
+    user: User | None,
+    query: str,
+    list_id: int | None = None,
+    kind: str | None = None,
+    power_type: str | None = None,
+    department: str | None = None,
+    include_drafts: bool = False,
+) -> QuerySet[Item]:
+    """Items of the lists the user may read, best matches first.
+
+    Ranking: the name equal to the query, then starting with it, then containing it, then a
+    match in the legal basis only; shorter names first within each.
+    """
+    query = query.strip()
+    lists = lists_visible_to(user=user, kind=kind)
+    if list_id:
+        lists = lists.filter(pk=list_id)
+    statuses = [VersionStatus.PUBLISHED]
+    if include_drafts and user is not None:
+        editable = [lst.pk for lst in lists if user.has_perm("catalog.edit_list", lst)]
+        versions = Q(version__status=VersionStatus.PUBLISHED, version__list__in=lists) | Q(
+            version__status=VersionStatus.DRAFT, version__list_id__in=editable
+        )
+    else:
+        versions = Q(version__status__in=statuses, version__list__in=lists)
+    items = Item.objects.filter(versions).select_related("version", "version__list")
+    if power_type:
+        items = items.filter(power_type=power_type)
+    if department:
+        items = items.filter(department__contains=department)
+    if not query:
+        return items.order_by("version__list_id", "position")
+    return (
+        items.filter(_text_match(query))
+        .annotate(
+            rank=Case(
+                When(name=query, then=Value(0)),
+                When(name__startswith=query, then=Value(1)),
+                When(name__contains=query, then=Value(2)),
+                default=Value(3),
+                output_field=IntegerField(),
+            ),
+            name_length=Length("name"),
+        )
+        .order_by("rank", "name_length", "id")
+    )
+
+
+# Statistics ------------------------------------------------------------------------------------
+
+
+@dataclass
+class AdjustmentStatistics:
+    """Adjustments counted per year (by the date each version took effect)."""
+
+    by_year: dict[int, Counter]
+    by_department: dict[int, Counter]
+
+
+def adjustment_statistics(*, catalog_lists: QuerySet[CatalogList]) -> AdjustmentStatistics:
+    """How many items were added, edited, merged, split, moved and cancelled each year."""
+    rows = (
+        ItemChange.objects.filter(
+            version__list__in=catalog_lists, version__status__in=PUBLIC_STATUSES
+        )
+        .annotate(year=ExtractYear("version__valid_from"))
+        .values_list("year", "change_type", "department")
+    )
+    by_year: dict[int, Counter] = defaultdict(Counter)
+    by_department: dict[int, Counter] = defaultdict(Counter)
+    for year, change_type, department in rows:
+        by_year[year][change_type] += 1
+        by_department[year][department or ""] += 1
+    return AdjustmentStatistics(by_year=dict(by_year), by_department=dict(by_department))
