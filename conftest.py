@@ -60,8 +60,10 @@ def live_db(_audit_guard_restored, transactional_db):
 
     SQLite empties tables with DELETE, which the append-only and frozen-version guards refuse,
     so they are lifted for that flush and put back afterwards (PostgreSQL uses TRUNCATE, which
-    they allow).
+    they allow). The frozen-version guard is lifted from the start, because the flush of a
+    live-server test can come before this fixture's own teardown.
     """
+    frozen_guard_remove(connection)
     yield
     audit_guard_remove(connection)
     frozen_guard_remove(connection)

@@ -2,6 +2,7 @@ from django.urls import include, path
 
 from jianfu.api import views as api_views
 from jianfu.api.api import api
+from jianfu.catalog import views as catalog_views
 from jianfu.core import views as core_views
 from jianfu.org import views as org_views
 
@@ -32,5 +33,55 @@ urlpatterns = [
     path("manage/accounts/", org_views.account_index, name="account_index"),
     path("manage/accounts/new/", org_views.account_create, name="account_create"),
     path("manage/accounts/<int:account_id>/", org_views.account_edit, name="account_edit"),
+    path("lists/", catalog_views.list_index, name="catalog_index"),
+    path("lists/new/", catalog_views.list_new, name="catalog_new"),
+    path("lists/search/", catalog_views.item_search, name="catalog_search"),
+    path("lists/duplicates/", catalog_views.duplicates, name="catalog_duplicates"),
+    path("lists/<int:list_id>/", catalog_views.list_detail, name="catalog_list"),
+    path("lists/<int:list_id>/diff/", catalog_views.list_diff, name="catalog_diff"),
+    path(
+        "lists/<int:list_id>/versions/<int:version_id>/export.<str:fmt>",
+        catalog_views.list_export,
+        name="catalog_export",
+    ),
+    path(
+        "lists/<int:list_id>/versions/new/", catalog_views.version_new, name="catalog_version_new"
+    ),
+    path("lists/<int:list_id>/draft/", catalog_views.draft_detail, name="catalog_draft"),
+    path(
+        "lists/<int:list_id>/draft/import/", catalog_views.draft_import, name="catalog_draft_import"
+    ),
+    path("lists/<int:list_id>/items/<uuid:key>/", catalog_views.item_detail, name="catalog_item"),
+    path(
+        "lists/<int:list_id>/items/<uuid:key>/change/",
+        catalog_views.item_change,
+        name="catalog_item_change",
+    ),
+    path(
+        "imports/<uuid:job_id>/confirm/",
+        catalog_views.import_confirm,
+        name="catalog_import_confirm",
+    ),
+    path("imports/<uuid:job_id>/remap/", catalog_views.import_remap, name="catalog_import_remap"),
+    # The public portal: published lists without login.
+    path("public/lists/", catalog_views.list_index, {"public": True}, name="public_lists"),
+    path(
+        "public/lists/<int:list_id>/",
+        catalog_views.list_detail,
+        {"public": True},
+        name="public_list",
+    ),
+    path(
+        "public/lists/<int:list_id>/diff/",
+        catalog_views.list_diff,
+        {"public": True},
+        name="public_list_diff",
+    ),
+    path(
+        "public/lists/<int:list_id>/versions/<int:version_id>/export.<str:fmt>",
+        catalog_views.list_export,
+        {"public": True},
+        name="public_list_export",
+    ),
     path("api/v1/", api.urls),
 ]

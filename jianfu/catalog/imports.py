@@ -50,6 +50,7 @@ LIST_COLUMNS: dict[str, tuple[str, ...]] = {
     "remarks": ("备注", "remarks", "说明"),
 }
 FIELD_LABELS = {field: names[0] for field, names in LIST_COLUMNS.items()}
+FIELD_CHOICES = [(field, label) for field, label in FIELD_LABELS.items() if field != "seq"]
 
 
 @dataclass
@@ -333,8 +334,9 @@ def _apply_rows(table, catalog_list, version, actor, filename, label, report, pr
             }
             if changed:
                 batches.changed.append(Item(pk=match, version=version, key=key, **values))
-                if set(changed) - {"position"}:
-                    batches.record(ChangeType.EDIT, key, values, changed)
+            # A row that only moved up or down the file takes its new place silently.
+            if set(changed) - {"position"}:
+                batches.record(ChangeType.EDIT, key, values, changed)
                 report.updated += 1
                 report._note("modified", {"name": values["name"], "fields": sorted(changed)})
             else:

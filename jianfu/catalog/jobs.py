@@ -44,18 +44,24 @@ def list_import_start(
     )
 
 
-@transaction.atomic
-def list_import_confirm(*, actor: User, preview: BackgroundJob) -> BackgroundJob:
-    """Run for real the file a successful dry run previewed."""
+def _previewed(actor: User, preview: BackgroundJob) -> CatalogList:
     if (
         preview.owner_id != actor.pk
         or preview.kind != "list_import"
         or not preview.options.get("dry_run")
-        or preview.status != JobStatus.SUCCEEDED
+        or not preview.is_finished
         or not preview.payload
     ):
-        raise InvalidInput(_("只能确认本人已成功预览的导入。"))
-    catalog_list = CatalogList.objects.get(pk=preview.options["list_id"])
+        raise InvalidInput(_("只能处理本人已预览、且文件仍保留的导入。"))
+    return CatalogList.objects.get(pk=preview.options["list_id"])
+
+
+@transaction.atomic
+def list_import_confirm(*, actor: User, preview: BackgroundJob) -> BackgroundJob:
+    """Run for real the file a successful dry run previewed."""
+    catalog_list = _previewed(actor, preview)
+    if preview.status != JobStatus.SUCCEEDED:
+        raise InvalidInput(_("预览发现问题，请修改文件后重新上传。"))
     job = list_import_start(
         actor=actor,
         catalog_list=catalog_list,
@@ -63,6 +69,24 @@ def list_import_confirm(*, actor: User, preview: BackgroundJob) -> BackgroundJob
         filename=preview.payload_name,
         dry_run=False,
         mapping=preview.options.get("mapping"),
+    )
+    BackgroundJob.objects.filter(pk=preview.pk).update(payload=b"")
+    return job
+
+
+@transaction.atomic
+def list_import_remap(
+    *, actor: User, preview: BackgroundJob, mapping: dict[str, str]
+) -> BackgroundJob:
+    """Preview the same file again with the user's choice of which column holds which field."""
+    catalog_list = _previewed(actor, preview)
+    job = list_import_start(
+        actor=actor,
+        catalog_list=catalog_list,
+        data=bytes(preview.payload),
+        filename=preview.payload_name,
+        dry_run=True,
+        mapping=mapping,
     )
     BackgroundJob.objects.filter(pk=preview.pk).update(payload=b"")
     return job

@@ -292,3 +292,19 @@ def adjustment_statistics(*, catalog_lists: QuerySet[CatalogList]) -> Adjustment
         by_year[year][change_type] += 1
         by_department[year][department or ""] += 1
     return AdjustmentStatistics(by_year=dict(by_year), by_department=dict(by_department))
+
+
+def working_version(*, user: User | None, catalog_list: CatalogList) -> ListVersion | None:
+    """The version a user works on: the draft for the list's editors, else the current one."""
+    if can_see_drafts(user, catalog_list):
+        draft = draft_version(catalog_list)
+        if draft is not None:
+            return draft
+    return current_version(catalog_list)
+
+
+def duplicate_candidates(*, user: User, district_code: str) -> list[Item]:
+    """The items of one district's lists (each in its working version) to look for duplicates in."""
+    lists = lists_visible_to(user=user).filter(district_code=district_code)
+    versions = [v for lst in lists if (v := working_version(user=user, catalog_list=lst))]
+    return list(Item.objects.filter(version__in=versions).select_related("version__list"))

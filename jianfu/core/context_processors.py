@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 # (label, url name, permission or None for every logged-in user)
 NAVIGATION = [
     (_("首页"), "home", None),
+    (_("清单"), "catalog_index", "catalog.view_lists"),
     (_("区划管理"), "region_index", "org.manage_regions"),
     (_("单位管理"), "unit_index", "org.manage_units"),
     (_("账号管理"), "account_index", "org.manage_users"),

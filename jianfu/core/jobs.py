@@ -62,8 +62,8 @@ def job_run(job_id: str) -> None:
         raise
     done = {"status": JobStatus.SUCCEEDED if succeeded else JobStatus.FAILED}
     # The uploaded file is no longer needed once the job has run, unless the job is a
-    # preview whose file the user may go on to import.
-    if not (succeeded and job.options.get("keep_payload")):
+    # preview whose file the user may go on to import or to map again.
+    if not job.options.get("keep_payload"):
         done["payload"] = b""
     BackgroundJob.objects.filter(pk=job.pk).update(
         finished_at=timezone.now(), result=result, **done

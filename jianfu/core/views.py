@@ -128,7 +128,13 @@ def job_detail(request: HttpRequest, job_id) -> HttpResponse:
     if job is None:
         raise Http404
     template = "core/job.html#progress" if request.htmx else "core/job.html"
-    return render(request, template, {"job": job})
+    context = {"job": job}
+    if job.kind == "list_import":
+        from jianfu.catalog.imports import FIELD_CHOICES
+
+        # A preview that could not find its columns offers the mapping step.
+        context["import_fields"] = FIELD_CHOICES
+    return render(request, template, context)
 
 
 @require_perm("core.view_audit")

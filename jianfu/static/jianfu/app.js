@@ -19,7 +19,22 @@ function renderAuditDaily(element) {
   window.addEventListener("resize", () => chart.resize());
 }
 
-const CHARTS = { "audit-daily": renderAuditDaily };
+// A stacked bar chart from {categories: [...], series: [{name, data: [...]}, ...]}.
+function renderStackedBar(element) {
+  const data = JSON.parse(document.getElementById(element.dataset.source).textContent);
+  const chart = window.echarts.init(element);
+  chart.setOption({
+    tooltip: { trigger: "axis" },
+    legend: { data: data.series.map((s) => s.name) },
+    grid: { left: 40, right: 20, top: 40, bottom: 30 },
+    xAxis: { type: "category", data: data.categories },
+    yAxis: { type: "value", minInterval: 1 },
+    series: data.series.map((s) => ({ name: s.name, type: "bar", stack: "total", data: s.data })),
+  });
+  window.addEventListener("resize", () => chart.resize());
+}
+
+const CHARTS = { "audit-daily": renderAuditDaily, "stacked-bar": renderStackedBar };
 
 document.addEventListener("DOMContentLoaded", () => {
   if (!window.echarts) return;

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from jianfu.catalog.demo import catalog_demo_load
 from jianfu.core.audit import audit_context
 from jianfu.org.demo import database_has_data, demo_load, new_demo_password
 
@@ -8,7 +9,7 @@ LOGINS_FILE = "demo-logins.txt"
 
 
 class Command(BaseCommand):
-    help = "Load the demo regions, units and accounts into an empty database and print the logins."
+    help = "Load the demo regions, units, accounts and lists into an empty database and print the logins."
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -27,6 +28,7 @@ class Command(BaseCommand):
         password = password or new_demo_password()
         with audit_context(ip="", channel="cli"):
             rows = demo_load(password=password)
+            catalog_demo_load()
         width = max(len(username) for username, *_rest in rows)
         lines = [
             "演示账号 · Demo logins  (http://127.0.0.1:8000/login/)",
