@@ -6,8 +6,8 @@ import pytest
 from django.db import connection
 from django.test import Client
 
-from jianfu.catalog.db_guards import frozen_guard_install, frozen_guard_remove
-from jianfu.core.db_guards import audit_guard_install, audit_guard_remove
+from jianfu.catalog.db_guards import frozen_guard_remove
+from jianfu.core.db_guards import audit_guard_remove
 from jianfu.org.demo import ACCOUNTS, demo_load
 from jianfu.org.models import User
 
@@ -46,24 +46,13 @@ def login():
 
 
 @pytest.fixture
-def _audit_guard_restored(django_db_blocker):
-    yield
-    # After the live database was emptied, the append-only and frozen-version guards go back on.
-    with django_db_blocker.unblock():
-        audit_guard_install(connection)
-        frozen_guard_install(connection)
-
-
-@pytest.fixture
-def live_db(_audit_guard_restored, transactional_db):
+def live_db(transactional_db):
     """A database a live server can see; at the end it is emptied, audit records included.
 
     SQLite empties tables with DELETE, which the append-only and frozen-version guards refuse,
-    so they are lifted for that flush and put back afterwards (PostgreSQL uses TRUNCATE, which
-    they allow). The frozen-version guard is lifted from the start, because the flush of a
-    live-server test can come before this fixture's own teardown.
+    so they are lifted for that flush (PostgreSQL uses TRUNCATE, which they allow). The flush
+    ends with the post-migrate signal, which puts the guards back.
     """
-    frozen_guard_remove(connection)
     yield
     audit_guard_remove(connection)
     frozen_guard_remove(connection)

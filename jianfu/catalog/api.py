@@ -6,7 +6,7 @@ from django.db.models import OuterRef, Subquery
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from ninja import File, Form, Query, Router, Schema
+from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from jianfu.api.pagination import DEFAULT_LIMIT, MAX_LIMIT, PageMeta, cursor_page
@@ -125,7 +125,7 @@ def list_create(request: HttpRequest, body: ListCreateIn):
         description=body.description,
         first_label=body.first_version_label,
     )
-    return 201, _with_current(CatalogList.objects.filter(pk=created.pk)).get()
+    return Status(201, _with_current(CatalogList.objects.filter(pk=created.pk)).get())
 
 
 @router.get(
@@ -340,7 +340,7 @@ def list_import(
         dry_run=dry_run,
     )
     job.refresh_from_db()
-    return 202, job
+    return Status(202, job)
 
 
 @router.get("/imports/{job_id}", response=ImportOut, summary="导入进度 · An import's status")

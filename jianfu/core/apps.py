@@ -1,8 +1,28 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
+
+
+def _guards_in_place(sender, using, **kwargs) -> None:
+    """Make sure the database guards exist after every migrate and every test flush."""
+    from django.db import connections
+
+    from jianfu.catalog.db_guards import frozen_guard_install, search_index_install
+    from jianfu.core.db_guards import audit_guard_install
+
+    connection = connections[using]
+    tables = set(connection.introspection.table_names())
+    if "core_auditrecord" in tables:
+        audit_guard_install(connection)
+    if "catalog_item" in tables and "catalog_listversion" in tables:
+        search_index_install(connection)
+        frozen_guard_install(connection)
 
 
 class CoreConfig(AppConfig):
     name = "jianfu.core"
     label = "core"
     verbose_name = _("基础")
+
+    def ready(self) -> None:
+        post_migrate.connect(_guards_in_place, sender=self, dispatch_uid="jianfu_guards")
