@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from jianfu.org.models import Region
 
@@ -54,13 +55,13 @@ class VersionStatus(models.TextChoices):
 
 
 class ChangeType(models.TextChoices):
-    ADD = "add", _("新增")
-    EDIT = "edit", _("修改")
-    SPLIT = "split", _("拆分")
-    MERGE = "merge", _("合并")
-    MOVE_OUT = "move_out", _("移出")
-    MOVE_IN = "move_in", _("移入")
-    CANCEL = "cancel", _("取消")
+    ADD = "add", pgettext_lazy("change", "新增")
+    EDIT = "edit", pgettext_lazy("change", "修改")
+    SPLIT = "split", pgettext_lazy("change", "拆分")
+    MERGE = "merge", pgettext_lazy("change", "合并")
+    MOVE_OUT = "move_out", pgettext_lazy("change", "移出")
+    MOVE_IN = "move_in", pgettext_lazy("change", "移入")
+    CANCEL = "cancel", pgettext_lazy("change", "取消")
 
 
 class CatalogList(models.Model):
@@ -255,3 +256,11 @@ class ItemChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_change_type_display()} {self.item_name}"
+
+    def field_changes(self) -> list[tuple[str, object, object]]:
+        """(field label, before, after) for each field an edit changed."""
+        return [
+            (str(Item._meta.get_field(name).verbose_name), values["before"], values["after"])
+            for name, values in self.fields.items()
+            if name not in ("parent_key", "position")
+        ]

@@ -279,9 +279,12 @@ class AdjustmentStatistics:
 
 def adjustment_statistics(*, catalog_lists: QuerySet[CatalogList]) -> AdjustmentStatistics:
     """How many items were added, edited, merged, split, moved and cancelled each year."""
+    # A list's first version is its compilation, not an adjustment, so it is not counted.
     rows = (
         ItemChange.objects.filter(
-            version__list__in=catalog_lists, version__status__in=PUBLIC_STATUSES
+            version__list__in=catalog_lists,
+            version__status__in=PUBLIC_STATUSES,
+            version__based_on__isnull=False,
         )
         .annotate(year=ExtractYear("version__valid_from"))
         .values_list("year", "change_type", "department")

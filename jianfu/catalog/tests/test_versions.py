@@ -239,3 +239,23 @@ def test_applying_the_diff_of_a_to_b_to_a_gives_b(before, after):
 @given(version=snapshot_items)
 def test_a_version_compared_with_itself_has_no_diff(version):
     assert diff_snapshots(version, version).is_empty
+
+
+def test_yearly_adjustments_are_counted_by_kind_and_department(personas, duty_list):
+    reviewer = personas.review_officer
+    draft = services.version_start(actor=reviewer, catalog_list=duty_list, label="2026版")
+    services.item_add(
+        actor=reviewer,
+        version=draft,
+        values={"name": "新事项", "department": "民政局"},
+        reason="新",
+    )
+    services.item_cancel(actor=reviewer, item=draft.items.get(code="SZQ-ZZ-003"), reason="取消")
+    # Changes in a draft are not counted until it is published.
+    lists = type(duty_list).objects.filter(pk=duty_list.pk)
+    assert selectors.adjustment_statistics(catalog_lists=lists).by_year == {}
+    publish(reviewer, draft, "市中委编〔2026〕1号", dt.date(2026, 1, 1))
+    statistics = selectors.adjustment_statistics(catalog_lists=lists)
+    # The 2025 compilation is not an adjustment; the 2026 changes are.
+    assert dict(statistics.by_year) == {2026: {ChangeType.ADD: 1, ChangeType.CANCEL: 1}}
+    assert dict(statistics.by_department[2026]) == {"民政局": 1, "公安分局": 1}
