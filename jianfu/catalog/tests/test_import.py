@@ -263,3 +263,19 @@ def test_legal_basis_is_split_into_law_article_and_quoted_text():
     assert basis.article == "第三条第一款"
     assert basis.text == "宣传宪法"
     assert parse_legal_basis("区委文件要求").text == "区委文件要求"
+
+
+def test_a_title_above_the_header_is_skipped_and_rows_keep_their_numbers(
+    personas, duty_list, draft
+):
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["市中区社区工作事项清单（2026年）"])
+    sheet.append([])
+    sheet.append(HEADER)
+    sheet.append(GOOD_ROWS[0])
+    sheet.append(["2", "", "", "", "", "", "", "", ""])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    report = run(personas, duty_list, buffer.getvalue(), "带标题.xlsx")
+    assert [e["row"] for e in report.errors] == [5]
