@@ -2,7 +2,6 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from django.db.models import OuterRef, Subquery
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
@@ -65,14 +64,6 @@ class ListFilters(Schema):
     limit: int = DEFAULT_LIMIT
 
 
-def _with_current(lists):
-    published = ListVersion.objects.filter(list=OuterRef("pk"), status=VersionStatus.PUBLISHED)
-    return lists.annotate(
-        current_version_id=Subquery(published.values("pk")[:1]),
-        current_version_label=Subquery(published.values("label")[:1]),
-    )
-
-
 def _list_or_404(request: HttpRequest, ref: str) -> CatalogList:
     found = selectors.list_visible_to(user=request.auth, ref=ref)
     if found is None:
@@ -85,13 +76,15 @@ def list_index(request: HttpRequest, filters: Query[ListFilters]) -> dict:
     lists = selectors.lists_visible_to(
         user=request.auth, kind=filters.kind, level=filters.level, region=filters.region
     )
-    return cursor_page(_with_current(lists), key="id", cursor=filters.cursor, limit=filters.limit)
+    return cursor_page(
+        selectors.with_current_version(lists), key="id", cursor=filters.cursor, limit=filters.limit
+    )
 
 
 @router.get("/lists/{ref}", response=ListOut, summary="清单 · One list, by id or code")
 def list_detail(request: HttpRequest, ref: str):
     catalog_list = _list_or_404(request, ref)
-    return _with_current(CatalogList.objects.filter(pk=catalog_list.pk)).get()
+    return selectors.with_current_version(CatalogList.objects.filter(pk=catalog_list.pk)).get()
 
 
 class ListCreateIn(Schema):
@@ -125,7 +118,9 @@ def list_create(request: HttpRequest, body: ListCreateIn):
         description=body.description,
         first_label=body.first_version_label,
     )
-    return Status(201, _with_current(CatalogList.objects.filter(pk=created.pk)).get())
+    return Status(
+        201, selectors.with_current_version(CatalogList.objects.filter(pk=created.pk)).get()
+    )
 
 
 @router.get(

@@ -15,7 +15,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from jianfu.catalog.codes import format_legal_basis
-from jianfu.catalog.models import CatalogList, ListVersion
+from jianfu.catalog.models import ITEM_FIELDS, CatalogList, ListVersion
 
 FORMATS = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -56,21 +56,8 @@ def export_filename(version: ListVersion, fmt: str) -> str:
 
 
 def _items(version: ListVersion) -> Iterator[dict]:
-    fields = (
-        "key",
-        "code",
-        "name",
-        "category",
-        "power_type",
-        "legal_law",
-        "legal_article",
-        "legal_text",
-        "department",
-        "parent_key",
-        "position",
-        "remarks",
-    )
-    yield from version.items.order_by("position", "id").values(*fields).iterator(chunk_size=5000)
+    rows = version.items.order_by("position", "id").values("key", *ITEM_FIELDS)
+    yield from rows.iterator(chunk_size=5000)
 
 
 def _table_rows(version: ListVersion) -> Iterator[list]:

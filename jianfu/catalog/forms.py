@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from jianfu.catalog.models import ListKind, ListLevel, PowerType
+from jianfu.catalog.models import EDITABLE_FIELDS, ListKind, ListLevel, PowerType
 
 DATE = forms.DateInput(attrs={"type": "date"})
 
@@ -55,18 +55,7 @@ class ItemForm(ReasonForm):
     department = forms.CharField(label=_("责任部门"), max_length=100, required=False)
     remarks = forms.CharField(label=_("备注"), required=False)
 
-    field_order = [
-        "code",
-        "name",
-        "category",
-        "power_type",
-        "legal_law",
-        "legal_article",
-        "legal_text",
-        "department",
-        "remarks",
-        "reason",
-    ]
+    field_order = [*EDITABLE_FIELDS, "reason"]
 
     def values(self) -> dict:
         return {k: v for k, v in self.cleaned_data.items() if k != "reason"}

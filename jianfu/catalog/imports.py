@@ -28,7 +28,8 @@ from jianfu.catalog.models import (
     VersionStatus,
 )
 from jianfu.core.audit import audit_record
-from jianfu.core.errors import Conflict, Forbidden
+from jianfu.core.errors import Conflict
+from jianfu.core.permissions import require
 from jianfu.core.tables import Row, open_table
 from jianfu.org.models import User
 
@@ -187,8 +188,7 @@ def list_import(
 
     With `dry_run` the same work is done and then rolled back, so the preview is exact.
     """
-    if actor is not None and not actor.has_perm("catalog.edit_list", catalog_list):
-        raise Forbidden()
+    require(actor, "catalog.edit_list", catalog_list)
     table = open_table(
         data, filename, columns=LIST_COLUMNS, required=("name",), mapping=mapping or {}
     )

@@ -9,9 +9,10 @@ from django.utils.translation import gettext as _
 
 from jianfu.catalog.imports import list_import
 from jianfu.catalog.models import CatalogList
-from jianfu.core.errors import DomainError, Forbidden, InvalidInput
+from jianfu.core.errors import DomainError, InvalidInput
 from jianfu.core.jobs import job_start
 from jianfu.core.models import BackgroundJob, JobStatus
+from jianfu.core.permissions import require
 from jianfu.org.models import User
 
 
@@ -25,8 +26,7 @@ def list_import_start(
     mapping: dict[str, str] | None = None,
 ) -> BackgroundJob:
     """Queue an import (a dry run by default) of a spreadsheet into the list's draft."""
-    if not actor.has_perm("catalog.edit_list", catalog_list):
-        raise Forbidden()
+    require(actor, "catalog.edit_list", catalog_list)
     if not data:
         raise InvalidInput(_("文件是空的。"))
     return job_start(
@@ -56,22 +56,40 @@ def _previewed(actor: User, preview: BackgroundJob) -> CatalogList:
     return CatalogList.objects.get(pk=preview.options["list_id"])
 
 
+def _rerun(
+    *,
+    actor: User,
+    preview: BackgroundJob,
+    catalog_list: CatalogList,
+    dry_run: bool,
+    mapping: dict[str, str] | None,
+) -> BackgroundJob:
+    """A new import of the file a preview kept; the preview gives its file up."""
+    job = list_import_start(
+        actor=actor,
+        catalog_list=catalog_list,
+        data=bytes(preview.payload),
+        filename=preview.payload_name,
+        dry_run=dry_run,
+        mapping=mapping,
+    )
+    BackgroundJob.objects.filter(pk=preview.pk).update(payload=b"")
+    return job
+
+
 @transaction.atomic
 def list_import_confirm(*, actor: User, preview: BackgroundJob) -> BackgroundJob:
     """Run for real the file a successful dry run previewed."""
     catalog_list = _previewed(actor, preview)
     if preview.status != JobStatus.SUCCEEDED:
         raise InvalidInput(_("预览发现问题，请修改文件后重新上传。"))
-    job = list_import_start(
+    return _rerun(
         actor=actor,
+        preview=preview,
         catalog_list=catalog_list,
-        data=bytes(preview.payload),
-        filename=preview.payload_name,
         dry_run=False,
         mapping=preview.options.get("mapping"),
     )
-    BackgroundJob.objects.filter(pk=preview.pk).update(payload=b"")
-    return job
 
 
 @transaction.atomic
@@ -79,17 +97,13 @@ def list_import_remap(
     *, actor: User, preview: BackgroundJob, mapping: dict[str, str]
 ) -> BackgroundJob:
     """Preview the same file again with the user's choice of which column holds which field."""
-    catalog_list = _previewed(actor, preview)
-    job = list_import_start(
+    return _rerun(
         actor=actor,
-        catalog_list=catalog_list,
-        data=bytes(preview.payload),
-        filename=preview.payload_name,
+        preview=preview,
+        catalog_list=_previewed(actor, preview),
         dry_run=True,
         mapping=mapping,
     )
-    BackgroundJob.objects.filter(pk=preview.pk).update(payload=b"")
-    return job
 
 
 def run_list_import(job: BackgroundJob, progress: Callable[[int, int], None]):

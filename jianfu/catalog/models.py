@@ -200,10 +200,9 @@ class Item(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    @property
-    def legal_basis(self) -> str:
-        """The basis as offices write it: 《law》article, then the quoted text if any."""
-        return "".join(part for part in (self.legal_law, self.legal_article) if part)
+    def editable_values(self) -> dict:
+        """The fields an editor sets (everything but its place in the tree and the list)."""
+        return {name: getattr(self, name) for name in EDITABLE_FIELDS}
 
 
 # The fields a diff compares, in the order they are shown.
@@ -220,6 +219,8 @@ ITEM_FIELDS = (
     "position",
     "remarks",
 )
+# The fields an editor sets directly; the parent and the position follow from where an item is.
+EDITABLE_FIELDS = tuple(name for name in ITEM_FIELDS if name not in ("parent_key", "position"))
 
 
 class ItemChange(models.Model):

@@ -34,23 +34,6 @@ def list_in_jurisdiction(user: User, target: CatalogList | Region | None) -> boo
     return code is not None and code.startswith(prefix)
 
 
-@rules.predicate
-def list_readable(user: User, target: CatalogList | None) -> bool:
-    """A published list is read by everyone inside its region and by everyone above it."""
-    if not user.is_authenticated:
-        return False
-    if target is None or target.region_id is None:
-        return True
-    prefix = user.jurisdiction_prefix
-    if prefix is None:
-        return True
-    if prefix == "-" or user.unit is None or user.unit.region_id is None:
-        return False
-    region = target.region
-    return target.region_id.startswith(prefix) or region.contains(user.unit.region_id)
-
-
 rules.add_perm("catalog.view_lists", rules.is_authenticated)
-rules.add_perm("catalog.view_list", list_readable)
 rules.add_perm("catalog.edit_lists", is_list_editor)
 rules.add_perm("catalog.edit_list", is_list_editor & list_in_jurisdiction)

@@ -7,7 +7,17 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import ExtractYear, Length
 
@@ -21,7 +31,7 @@ from jianfu.catalog.models import (
     ListVersion,
     VersionStatus,
 )
-from jianfu.org.models import NO_JURISDICTION, User
+from jianfu.org.models import NO_JURISDICTION, Region, RegionLevel, User
 from jianfu.org.selectors import ancestor_codes
 
 PUBLIC_STATUSES = (VersionStatus.PUBLISHED, VersionStatus.SUPERSEDED)
@@ -66,6 +76,63 @@ def lists_visible_to(
     if query:
         lists = lists.filter(Q(name__contains=query) | Q(code__contains=query))
     return lists.distinct().order_by("region_id", "kind", "sort_key", "id")
+
+
+def with_current_version(lists: QuerySet[CatalogList]) -> QuerySet[CatalogList]:
+    """Each list with its current version's id, label, document, date and size, in one query."""
+    current = ListVersion.objects.filter(list=OuterRef("pk"), status=VersionStatus.PUBLISHED)
+    draft = ListVersion.objects.filter(list=OuterRef("pk"), status=VersionStatus.DRAFT)
+    size = (
+        Item.objects.filter(version=OuterRef("current_version_id"))
+        .values("version")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    return lists.annotate(
+        current_version_id=Subquery(current.values("pk")[:1]),
+        current_version_label=Subquery(current.values("label")[:1]),
+        current_document_number=Subquery(current.values("document_number")[:1]),
+        current_valid_from=Subquery(current.values("valid_from")[:1]),
+        current_item_count=Subquery(size[:1]),
+        draft_version_label=Subquery(draft.values("label")[:1]),
+    )
+
+
+def districts_with_lists() -> QuerySet[Region]:
+    """The districts that have lists, for the public's district filter."""
+    return Region.objects.filter(level=RegionLevel.DISTRICT, catalog_lists__isnull=False).distinct()
+
+
+def move_targets(*, user: User, catalog_list: CatalogList) -> list[CatalogList]:
+    """The other lists of the same district with a draft open, where an item may be moved."""
+    lists = lists_visible_to(user=user).filter(district_code=catalog_list.district_code)
+    return [
+        other
+        for other in lists.filter(versions__status=VersionStatus.DRAFT)
+        if other.pk != catalog_list.pk and user.has_perm("catalog.edit_list", other)
+    ]
+
+
+def item_tree(items: list[Item]) -> list[tuple[Item, int]]:
+    """Items in order with their depth: 0 for an item, 1 for a 子项, 2 for a 孙项 …"""
+    children: dict = {}
+    roots = []
+    keys = {item.key for item in items}
+    for item in items:
+        if item.parent_key and item.parent_key in keys:
+            children.setdefault(item.parent_key, []).append(item)
+        else:
+            roots.append(item)
+    ordered: list[tuple[Item, int]] = []
+
+    def walk(item: Item, depth: int) -> None:
+        ordered.append((item, depth))
+        for child in children.get(item.key, []):
+            walk(child, depth + 1)
+
+    for root in roots:
+        walk(root, 0)
+    return ordered
 
 
 def list_visible_to(*, user: User | None, ref: str | int) -> CatalogList | None:

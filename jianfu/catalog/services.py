@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from jianfu.catalog.codes import code_problem, pattern_problem
 from jianfu.catalog.models import (
+    EDITABLE_FIELDS,
     ITEM_FIELDS,
     CatalogList,
     ChangeType,
@@ -29,18 +30,12 @@ from jianfu.catalog.models import (
     VersionStatus,
 )
 from jianfu.core.audit import audit_record
-from jianfu.core.errors import Conflict, Forbidden, InvalidInput
+from jianfu.core.errors import Conflict, InvalidInput
+from jianfu.core.permissions import require
 from jianfu.core.text import pinyin_sort_key
 from jianfu.org.models import Region, User
 
 LIST_CODE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z\-_.]{1,59}$")
-EDITABLE_FIELDS = tuple(name for name in ITEM_FIELDS if name not in ("parent_key", "position"))
-
-
-def _require(actor: User | None, permission: str, obj: object = None) -> None:
-    # No actor means the server's own command line, run by whoever operates the installation.
-    if actor is not None and not actor.has_perm(permission, obj):
-        raise Forbidden()
 
 
 def _require_draft(version: ListVersion) -> None:
@@ -75,7 +70,7 @@ def list_create(
     first_label: str = "",
 ) -> CatalogList:
     """A new list in the actor's jurisdiction, with an empty draft as its first version."""
-    _require(actor, "catalog.edit_list", region)
+    require(actor, "catalog.edit_list", region)
     name = name.strip()
     code = code.strip() or _generated_list_code(region, kind, level)
     problems = []
@@ -133,7 +128,7 @@ def _generated_list_code(region: Region | None, kind: str, level: str) -> str:
 @transaction.atomic
 def version_start(*, actor: User | None, catalog_list: CatalogList, label: str) -> ListVersion:
     """A new draft (e.g. "2027版") holding a copy of every item of the published version."""
-    _require(actor, "catalog.edit_list", catalog_list)
+    require(actor, "catalog.edit_list", catalog_list)
     label = label.strip()
     if not label or len(label) > 40:
         raise InvalidInput(_("版本名称不能为空，且不能超过 40 个字。"))
@@ -178,7 +173,7 @@ def version_publish(
     valid_from: dt.date | None = None,
 ) -> ListVersion:
     """Publish a draft with its approving document; the previous version is superseded."""
-    _require(actor, "catalog.edit_list", version.list)
+    require(actor, "catalog.edit_list", version.list)
     version = ListVersion.objects.select_for_update().get(pk=version.pk)
     _require_draft(version)
     document_number = document_number.strip()
@@ -220,7 +215,7 @@ def version_publish(
 @transaction.atomic
 def version_discard(*, actor: User | None, version: ListVersion) -> None:
     """Throw a draft away with everything changed in it; published versions are kept forever."""
-    _require(actor, "catalog.edit_list", version.list)
+    require(actor, "catalog.edit_list", version.list)
     _require_draft(version)
     if version.list.versions.count() == 1:
         raise Conflict(_("这是该清单唯一的版本，不能删除。"), code="only_version")
@@ -315,7 +310,7 @@ def _next_position(version: ListVersion) -> int:
 
 
 def _locked_draft(actor: User | None, version: ListVersion) -> ListVersion:
-    _require(actor, "catalog.edit_list", version.list)
+    require(actor, "catalog.edit_list", version.list)
     # The row lock serialises edits of one draft, so positions and codes stay unique.
     version = ListVersion.objects.select_for_update().select_related("list").get(pk=version.pk)
     _require_draft(version)
@@ -354,7 +349,7 @@ def item_edit(*, actor: User | None, item: Item, values: dict[str, Any], reason:
     version = _locked_draft(actor, item.version)
     reason = _require_reason(reason)
     values = _clean(values)
-    merged = {name: getattr(item, name) for name in EDITABLE_FIELDS} | values
+    merged = item.editable_values() | values
     _check_item(version, merged, exclude=item.pk)
     changed = {
         name: {"before": getattr(item, name), "after": value}
@@ -415,7 +410,7 @@ def item_split(
         raise InvalidInput(_("拆分至少需要两个新事项。"))
     if version.items.filter(parent_key=item.key).exists():
         raise InvalidInput(_("请先处理该事项的子项，再拆分。"))
-    original = {name: getattr(item, name) for name in EDITABLE_FIELDS}
+    original = item.editable_values()
     item_pk, item_key = item.pk, item.key
     Item.objects.filter(pk=item_pk).delete()
     created = []
@@ -484,7 +479,7 @@ def item_move(*, actor: User | None, item: Item, to_list: CatalogList, reason: s
     if target.items.filter(key__in=keys).exists():
         raise Conflict(_("目标清单中已有该事项。"), code="already_there")
     for each in moving:
-        _check_item(target, {name: getattr(each, name) for name in EDITABLE_FIELDS})
+        _check_item(target, each.editable_values())
     position = _next_position(target)
     for each in moving:
         _record(
@@ -511,7 +506,7 @@ def item_move(*, actor: User | None, item: Item, to_list: CatalogList, reason: s
             # The moved item leaves its parent behind; its own sub-items stay under it.
             parent_key=None if offset == 0 else each.parent_key,
             position=position + offset,
-            **{name: getattr(each, name) for name in EDITABLE_FIELDS},
+            **each.editable_values(),
         )
         for offset, each in enumerate(moving)
     ]

@@ -1,8 +1,10 @@
 import datetime as dt
+from functools import wraps
 from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
@@ -27,6 +29,7 @@ from jianfu.catalog.forms import (
 from jianfu.catalog.imports import LIST_COLUMNS
 from jianfu.catalog.jobs import list_import_confirm, list_import_remap, list_import_start
 from jianfu.catalog.models import (
+    CatalogList,
     ChangeType,
     Item,
     ListKind,
@@ -36,24 +39,38 @@ from jianfu.catalog.models import (
 from jianfu.core.errors import DomainError
 from jianfu.core.models import BackgroundJob
 from jianfu.core.views import form_error
-from jianfu.org.models import Region, RegionLevel
+from jianfu.org.models import RegionLevel
 from jianfu.org.selectors import regions_visible_to
 
 
-def _reader(request: HttpRequest):
-    """The signed-in user, or None for the public pages."""
-    return request.user if request.user.is_authenticated else None
+def staff_or_public(view):
+    """A staff page needs a login; the same view under /public/ reads as the public (no user).
+
+    The view gets the reader: the signed-in user, or None on a public page even when someone
+    is signed in, so a public page never shows a draft.
+    """
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, public: bool = False, **kwargs) -> HttpResponse:
+        if public:
+            reader = None
+        elif request.user.is_authenticated:
+            reader = request.user
+        else:
+            return redirect_to_login(request.get_full_path())
+        return view(request, *args, reader=reader, public=public, **kwargs)
+
+    return wrapped
 
 
-def _list_or_404(request: HttpRequest, list_id: int):
-    found = selectors.list_visible_to(user=_reader(request), ref=list_id)
+def _list_or_404(reader, list_id: int):
+    found = selectors.list_visible_to(user=reader, ref=list_id)
     if found is None:
         raise Http404
     return found
 
 
-def _version_from(request: HttpRequest, catalog_list, ref: str | None):
-    user = _reader(request)
+def _version_from(request: HttpRequest, reader, catalog_list, ref: str | None):
     as_of = request.GET.get("as_of")
     if as_of:
         try:
@@ -63,66 +80,33 @@ def _version_from(request: HttpRequest, catalog_list, ref: str | None):
         else:
             return selectors.version_as_of(catalog_list=catalog_list, day=day), day
     if ref:
-        version = selectors.version_visible_to(user=user, catalog_list=catalog_list, ref=ref)
+        version = selectors.version_visible_to(user=reader, catalog_list=catalog_list, ref=ref)
         if version is None:
             raise Http404
         return version, None
-    return selectors.working_version(user=user, catalog_list=catalog_list), None
-
-
-def _tree(items) -> list[tuple[Item, int]]:
-    """Items in order with their depth: 0 for an item, 1 for a 子项, 2 for a 孙项 …"""
-    children: dict = {}
-    roots = []
-    keys = {item.key for item in items}
-    for item in items:
-        if item.parent_key and item.parent_key in keys:
-            children.setdefault(item.parent_key, []).append(item)
-        else:
-            roots.append(item)
-    ordered: list[tuple[Item, int]] = []
-
-    def walk(item: Item, depth: int) -> None:
-        ordered.append((item, depth))
-        for child in children.get(item.key, []):
-            walk(child, depth + 1)
-
-    for root in roots:
-        walk(root, 0)
-    return ordered
+    return selectors.working_version(user=reader, catalog_list=catalog_list), None
 
 
 # Browsing ---------------------------------------------------------------------------------------
 
 
-def list_index(request: HttpRequest, *, public: bool = False) -> HttpResponse:
-    user = None if public else _reader(request)
-    if not public and user is None:
-        return redirect(f"/login/?next={request.path}")
+@staff_or_public
+def list_index(request: HttpRequest, *, reader, public: bool) -> HttpResponse:
     lists = selectors.lists_visible_to(
-        user=user,
+        user=reader,
         kind=request.GET.get("kind") or None,
         level=request.GET.get("level") or None,
         region=request.GET.get("region") or None,
         query=request.GET.get("q", "").strip(),
     )
-    rows = []
-    for catalog_list in lists:
-        current = selectors.current_version(catalog_list)
-        rows.append(
-            {
-                "list": catalog_list,
-                "current": current,
-                "count": current.items.count() if current else 0,
-                "draft": selectors.draft_version(catalog_list)
-                if user and selectors.can_see_drafts(user, catalog_list)
-                else None,
-            }
-        )
+    rows = [
+        {"list": lst, "show_draft": selectors.can_see_drafts(reader, lst)}
+        for lst in selectors.with_current_version(lists)
+    ]
     districts = (
-        regions_visible_to(user=user, level=RegionLevel.DISTRICT)
-        if user
-        else regions_visible_to_public()
+        regions_visible_to(user=reader, level=RegionLevel.DISTRICT)
+        if reader
+        else selectors.districts_with_lists()
     )
     context = {
         "rows": rows,
@@ -131,52 +115,38 @@ def list_index(request: HttpRequest, *, public: bool = False) -> HttpResponse:
         "districts": districts,
         "filters": request.GET,
         "public": public,
-        "can_create": user is not None and user.has_perm("catalog.edit_lists"),
+        "can_create": reader is not None and reader.has_perm("catalog.edit_lists"),
     }
     return render(request, "catalog/list_index.html", context)
 
 
-def regions_visible_to_public():
-    return Region.objects.filter(level=RegionLevel.DISTRICT, catalog_lists__isnull=False).distinct()
-
-
-def list_detail(request: HttpRequest, list_id: int, *, public: bool = False) -> HttpResponse:
-    if not public and not request.user.is_authenticated:
-        return redirect(f"/login/?next={request.path}")
-    catalog_list = _list_or_404(request, list_id) if not public else _public_list(list_id)
-    user = None if public else _reader(request)
-    version, as_of = _version_from(request, catalog_list, request.GET.get("version"))
-    versions = list(selectors.versions_visible_to(user=user, catalog_list=catalog_list))
+@staff_or_public
+def list_detail(request: HttpRequest, list_id: int, *, reader, public: bool) -> HttpResponse:
+    catalog_list = _list_or_404(reader, list_id)
+    version, as_of = _version_from(request, reader, catalog_list, request.GET.get("version"))
+    versions = list(selectors.versions_visible_to(user=reader, catalog_list=catalog_list))
     items = list(selectors.version_items(version)) if version else []
     previous = version.based_on if version and version.based_on in versions else None
     statistics = selectors.adjustment_statistics(
-        catalog_lists=catalog_list.__class__.objects.filter(pk=catalog_list.pk)
+        catalog_lists=CatalogList.objects.filter(pk=catalog_list.pk)
     )
+    can_see_drafts = selectors.can_see_drafts(reader, catalog_list)
     context = {
         "list": catalog_list,
         "version": version,
         "versions": versions,
         "as_of": as_of,
-        "tree": _tree(items),
+        "tree": selectors.item_tree(items),
         "previous": previous,
         "public": public,
-        "can_edit": user is not None and user.has_perm("catalog.edit_list", catalog_list),
-        "draft": selectors.draft_version(catalog_list)
-        if user and selectors.can_see_drafts(user, catalog_list)
-        else None,
+        "can_edit": reader is not None and reader.has_perm("catalog.edit_list", catalog_list),
+        "draft": selectors.draft_version(catalog_list) if can_see_drafts else None,
         "start_form": VersionStartForm(initial={"label": _next_label(versions)}),
         "formats": sorted(FORMATS),
         "statistics": _statistics_rows(statistics),
         "chart": _statistics_chart(statistics),
     }
     return render(request, "catalog/list_detail.html", context)
-
-
-def _public_list(list_id: int):
-    found = selectors.list_visible_to(user=None, ref=list_id)
-    if found is None:
-        raise Http404
-    return found
 
 
 def _next_label(versions) -> str:
@@ -202,7 +172,6 @@ def _statistics_rows(statistics) -> list[dict]:
 def _statistics_chart(statistics) -> dict:
     years = sorted(statistics.by_year)
     return {
-        "type": "stacked_bar",
         "categories": [str(y) for y in years],
         "series": [
             {
@@ -214,20 +183,18 @@ def _statistics_chart(statistics) -> dict:
     }
 
 
-def list_diff(request: HttpRequest, list_id: int, *, public: bool = False) -> HttpResponse:
-    if not public and not request.user.is_authenticated:
-        return redirect(f"/login/?next={request.path}")
-    catalog_list = _public_list(list_id) if public else _list_or_404(request, list_id)
-    user = None if public else _reader(request)
-    versions = list(selectors.versions_visible_to(user=user, catalog_list=catalog_list))
+@staff_or_public
+def list_diff(request: HttpRequest, list_id: int, *, reader, public: bool) -> HttpResponse:
+    catalog_list = _list_or_404(reader, list_id)
+    versions = list(selectors.versions_visible_to(user=reader, catalog_list=catalog_list))
     if len(versions) < 2:
         messages.info(request, _("该清单只有一个版本，无可比较。"))
         return redirect(request.path.rsplit("diff/", 1)[0])
     before = selectors.version_visible_to(
-        user=user, catalog_list=catalog_list, ref=request.GET.get("from") or versions[1].pk
+        user=reader, catalog_list=catalog_list, ref=request.GET.get("from") or versions[1].pk
     )
     after = selectors.version_visible_to(
-        user=user, catalog_list=catalog_list, ref=request.GET.get("to") or versions[0].pk
+        user=reader, catalog_list=catalog_list, ref=request.GET.get("to") or versions[0].pk
     )
     if before is None or after is None:
         raise Http404
@@ -256,17 +223,14 @@ def _field_label(name: str) -> str:
     return str(Item._meta.get_field(name).verbose_name)
 
 
+@staff_or_public
 def list_export(
-    request: HttpRequest, list_id: int, version_id: int, fmt: str, *, public: bool = False
+    request: HttpRequest, list_id: int, version_id: int, fmt: str, *, reader, public: bool
 ) -> HttpResponse:
     if fmt not in FORMATS:
         raise Http404
-    if not public and not request.user.is_authenticated:
-        return redirect(f"/login/?next={request.path}")
-    catalog_list = _public_list(list_id) if public else _list_or_404(request, list_id)
-    version = selectors.version_visible_to(
-        user=None if public else _reader(request), catalog_list=catalog_list, ref=version_id
-    )
+    catalog_list = _list_or_404(reader, list_id)
+    version = selectors.version_visible_to(user=reader, catalog_list=catalog_list, ref=version_id)
     if version is None:
         raise Http404
     response = HttpResponse(export_bytes(version, fmt), content_type=FORMATS[fmt])
@@ -277,8 +241,8 @@ def list_export(
 
 @login_required
 def item_detail(request: HttpRequest, list_id: int, key: str) -> HttpResponse:
-    catalog_list = _list_or_404(request, list_id)
-    version, _day = _version_from(request, catalog_list, request.GET.get("version"))
+    catalog_list = _list_or_404(request.user, list_id)
+    version, _day = _version_from(request, request.user, catalog_list, request.GET.get("version"))
     if version is None:
         raise Http404
     item = version.items.filter(key=key).first()
@@ -295,20 +259,16 @@ def item_detail(request: HttpRequest, list_id: int, key: str) -> HttpResponse:
         "version": version,
         "item": item,
         "parent": version.items.filter(key=item.parent_key).first() if item else None,
-        "children": _tree(list(version.items.filter(parent_key=item.key))) if item else [],
+        "children": selectors.item_tree(list(version.items.filter(parent_key=item.key)))
+        if item
+        else [],
         "history": history,
         "editable": editable,
     }
     if editable:
-        targets = [
-            lst
-            for lst in selectors.lists_visible_to(user=request.user).filter(
-                district_code=catalog_list.district_code
-            )
-            if lst.pk != catalog_list.pk and selectors.draft_version(lst)
-        ]
+        targets = selectors.move_targets(user=request.user, catalog_list=catalog_list)
         context |= {
-            "edit_form": ItemForm(initial={f: getattr(item, f) for f in services.EDITABLE_FIELDS}),
+            "edit_form": ItemForm(initial=item.editable_values()),
             "child_form": ItemForm(prefix="child"),
             "cancel_form": ReasonForm(prefix="cancel"),
             "split_form": SplitForm(prefix="split"),
@@ -321,7 +281,7 @@ def item_detail(request: HttpRequest, list_id: int, key: str) -> HttpResponse:
 
 
 def _editable_draft(request: HttpRequest, list_id: int):
-    catalog_list = _list_or_404(request, list_id)
+    catalog_list = _list_or_404(request.user, list_id)
     if not request.user.has_perm("catalog.edit_list", catalog_list):
         raise PermissionDenied
     draft = selectors.draft_version(catalog_list)
@@ -333,7 +293,7 @@ def _editable_draft(request: HttpRequest, list_id: int):
 @login_required
 @require_POST
 def version_new(request: HttpRequest, list_id: int) -> HttpResponse:
-    catalog_list = _list_or_404(request, list_id)
+    catalog_list = _list_or_404(request.user, list_id)
     if not request.user.has_perm("catalog.edit_list", catalog_list):
         raise PermissionDenied
     form = VersionStartForm(request.POST)
@@ -406,7 +366,7 @@ def draft_detail(request: HttpRequest, list_id: int) -> HttpResponse:
     context = {
         "list": catalog_list,
         "draft": draft,
-        "tree": _tree(items),
+        "tree": selectors.item_tree(items),
         "changes": Paginator(changes, 30).get_page(request.GET.get("page")),
         "add_form": add_form,
         "publish_form": publish_form,
@@ -429,9 +389,7 @@ def item_change(request: HttpRequest, list_id: int, key: str) -> HttpResponse:
         "split": SplitForm(request.POST, prefix="split"),
     }
     if action == "move":
-        targets = selectors.lists_visible_to(user=request.user).filter(
-            district_code=catalog_list.district_code
-        )
+        targets = selectors.move_targets(user=request.user, catalog_list=catalog_list)
         forms["move"] = MoveForm(request.POST, prefix="move", targets=targets)
     form = forms.get(action)
     if form is None or not form.is_valid():

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from jianfu.core.audit import audit_record
 from jianfu.core.errors import Forbidden, InvalidInput
+from jianfu.core.permissions import allowed, require
 from jianfu.core.tables import Row, read_table
 from jianfu.core.text import pinyin_sort_key
 from jianfu.org.models import (
@@ -93,16 +94,6 @@ UNIT_COLUMNS = {
 }
 
 
-def _allowed(actor: User | None, permission: str, obj: object = None) -> bool:
-    # No actor means the server's own command line, run by whoever operates the installation.
-    return actor is None or actor.has_perm(permission, obj)
-
-
-def _require(actor: User | None, permission: str, obj: object = None) -> None:
-    if not _allowed(actor, permission, obj):
-        raise Forbidden()
-
-
 # Regions ------------------------------------------------------------------------------------
 
 
@@ -172,7 +163,7 @@ def region_create(
 ) -> Region:
     """Add one region under a parent in the actor's jurisdiction."""
     parent = Region.objects.filter(code=parent_code).first() if parent_code else None
-    _require(actor, "org.manage_region", parent)
+    require(actor, "org.manage_region", parent)
     problems = region_problems(
         code=code, name=name, level=level, parent=parent, parent_code=parent_code
     )
@@ -202,7 +193,7 @@ def region_update(
     valid_until: dt.date | None,
 ) -> Region:
     """Rename a region or change its validity; its code, level and place in the tree are fixed."""
-    _require(actor, "org.manage_region", region)
+    require(actor, "org.manage_region", region)
     name = name.strip()
     if not name or len(name) > 100:
         raise InvalidInput(_("名称不能为空，且不能超过 100 个字。"))
@@ -260,7 +251,7 @@ def regions_import(
     *, actor: User | None, data: bytes, filename: str, progress: Progress | None = None
 ) -> ImportReport:
     """Import regions from a spreadsheet: all rows are written, or none and every bad row is named."""
-    _require(actor, "org.manage_regions")
+    require(actor, "org.manage_regions")
     rows = read_table(data, filename, columns=REGION_COLUMNS, required=("code", "name", "level"))
     codes_in_file: dict[str, int] = {}
     parsed = []
@@ -301,7 +292,7 @@ def regions_import(
             and (current.level != level or (current.parent_id or "") != parent_code)
         ):
             problems.append(_("区划代码 %(code)s 已存在，且层级或上级不同。") % {"code": code})
-        if not problems and not _allowed(
+        if not problems and not allowed(
             actor, "org.manage_region", parent if level != RegionLevel.PROVINCE else None
         ):
             problems.append(_("该区划不在您的管辖范围内。"))
@@ -376,7 +367,7 @@ def unit_create(*, actor: User, name: str, unit_type: str, region: Region | None
     """Add a unit at a region in the actor's jurisdiction."""
     name = name.strip()
     unit = Unit(name=name, type=unit_type, region=region)
-    _require(actor, "org.manage_unit", unit)
+    require(actor, "org.manage_unit", unit)
     problems = unit_problems(
         name=name, unit_type=unit_type, region=region, region_code=region.code if region else ""
     )
@@ -396,7 +387,7 @@ def unit_create(*, actor: User, name: str, unit_type: str, region: Region | None
 @transaction.atomic
 def unit_update(*, actor: User, unit: Unit, name: str, unit_type: str, is_active: bool) -> Unit:
     """Rename, retype, or deactivate a unit; it stays at its region."""
-    _require(actor, "org.manage_unit", unit)
+    require(actor, "org.manage_unit", unit)
     name = name.strip()
     problems = unit_problems(
         name=name, unit_type=unit_type, region=unit.region, region_code=unit.region_id or ""
@@ -424,7 +415,7 @@ def units_import(
     *, actor: User | None, data: bytes, filename: str, progress: Progress | None = None
 ) -> ImportReport:
     """Import units from a spreadsheet, all or nothing; a unit already at its region is updated."""
-    _require(actor, "org.manage_units")
+    require(actor, "org.manage_units")
     rows = read_table(
         data, filename, columns=UNIT_COLUMNS, required=("name", "type", "region_code")
     )
@@ -444,7 +435,7 @@ def units_import(
         if (code, name) in seen:
             problems.append(_("与第 %(row)d 行重复。") % {"row": seen[(code, name)]})
         seen.setdefault((code, name), row.number)
-        if not problems and not _allowed(actor, "org.manage_unit", Unit(region=region)):
+        if not problems and not allowed(actor, "org.manage_unit", Unit(region=region)):
             problems.append(_("该区划不在您的管辖范围内。"))
         if problems:
             errors.append(_row_error(row, problems))
@@ -537,7 +528,7 @@ def account_create(
     """Open an account in a unit with its roles (actor None: the server's command line)."""
     roles = set(roles)
     if actor is not None:
-        _require(actor, "org.manage_unit", unit)
+        require(actor, "org.manage_unit", unit)
     username = username.strip()
     account = User(username=username, display_name=display_name.strip(), unit=unit)
     problems = []
@@ -564,7 +555,7 @@ def account_create(
 
 
 def _require_manageable(actor: User, account: User) -> None:
-    _require(actor, "org.manage_user", account)
+    require(actor, "org.manage_user", account)
     if account.has_role(*ADMIN_ROLES):
         raise Forbidden(_("管理员账号只能由运维人员在服务器命令行管理。"))
 
@@ -581,7 +572,7 @@ def account_update(
 ) -> User:
     """Change an account's name, unit, roles or whether it may log in."""
     _require_manageable(actor, account)
-    _require(actor, "org.manage_unit", unit)
+    require(actor, "org.manage_unit", unit)
     roles = set(roles)
     problems = _role_problems(roles, granted_by_command=False)
     if not roles:

@@ -160,3 +160,10 @@ def test_search_and_duplicates_pages(personas, duty_list, login):
     assert "调解民间纠纷" in client.get("/lists/search/", {"q": "调解"}).content.decode()
     assert client.get("/lists/duplicates/").status_code == 200
     assert login(personas.community_officer).get("/lists/duplicates/").status_code == 403
+
+
+def test_public_pages_hide_drafts_even_from_a_signed_in_editor(personas, duty_list, login):
+    services.version_start(actor=personas.review_officer, catalog_list=duty_list, label="2026版")
+    client = login(personas.review_officer)
+    assert "2026版" in client.get(f"/lists/{duty_list.pk}/").content.decode()
+    assert "2026版" not in client.get(f"/public/lists/{duty_list.pk}/").content.decode()

@@ -8,7 +8,7 @@ from jianfu.catalog import services
 from jianfu.catalog.imports import list_import
 from jianfu.catalog.models import CatalogList, ListKind, ListLevel
 from jianfu.core.audit import audit_context
-from jianfu.core.console import ProgressBar
+from jianfu.core.console import ProgressBar, fail_with_row_errors
 from jianfu.core.errors import DomainError
 from jianfu.org.models import Region
 
@@ -51,12 +51,7 @@ class Command(BaseCommand):
             except DomainError as exc:
                 raise CommandError(str(exc.message)) from exc
         if not report.ok:
-            for error in report.errors:
-                self.stderr.write(
-                    _("第 %(row)s 行：%(problems)s")
-                    % {"row": error["row"], "problems": " ".join(error["problems"])}
-                )
-            raise CommandError(_("%(n)d 行有问题，未导入任何数据。") % {"n": len(report.errors)})
+            fail_with_row_errors(report.errors, self.stderr)
         summary = _("新增 %(c)d 项，修改 %(u)d 项，取消 %(r)d 项，未变 %(s)d 项。") % {
             "c": report.created,
             "u": report.updated,

@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from jianfu.core.audit import audit_context
-from jianfu.core.console import ProgressBar
+from jianfu.core.console import ProgressBar, fail_with_row_errors
 from jianfu.core.errors import InvalidInput
 
 
@@ -32,12 +32,7 @@ class ImportCommand(BaseCommand):
             except InvalidInput as exc:
                 raise CommandError(str(exc.message)) from exc
         if not report.ok:
-            for error in report.errors:
-                self.stderr.write(
-                    _("第 %(row)s 行：%(problems)s")
-                    % {"row": error["row"], "problems": " ".join(error["problems"])}
-                )
-            raise CommandError(_("%(n)d 行有问题，未导入任何数据。") % {"n": len(report.errors)})
+            fail_with_row_errors(report.errors, self.stderr)
         self.stdout.write(
             _("导入完成：新增 %(created)d 条，更新 %(updated)d 条。")
             % {"created": report.created, "updated": report.updated}
