@@ -28,6 +28,7 @@ from jianfu.catalog.models import (
     VersionStatus,
 )
 from jianfu.core.audit import audit_record
+from jianfu.core.bulk import insert_rows
 from jianfu.core.errors import Conflict
 from jianfu.core.permissions import require
 from jianfu.core.tables import Row, open_table
@@ -102,30 +103,33 @@ class _Batches:
 
     def __init__(self, version: ListVersion, actor: User | None, reason: str):
         self.version, self.actor, self.reason = version, actor, reason
-        self.new: list[Item] = []
+        self.new: list[dict] = []
         self.changed: list[Item] = []
-        self.records: list[ItemChange] = []
+        self.records: list[dict] = []
+
+    def add(self, key, values: dict) -> None:
+        self.new.append({"version_id": self.version.pk, "key": key, **values})
 
     def record(self, change_type: str, key, values: dict, fields: dict | None = None) -> None:
         self.records.append(
-            ItemChange(
-                version=self.version,
-                change_type=change_type,
-                item_key=key,
-                item_name=values["name"],
-                department=values.get("department", ""),
-                fields=fields or {},
-                reason=self.reason,
-                actor=self.actor,
-            )
+            {
+                "version_id": self.version.pk,
+                "change_type": change_type,
+                "item_key": key,
+                "item_name": values["name"],
+                "department": values.get("department", ""),
+                "fields": fields or {},
+                "reason": self.reason,
+                "actor_id": self.actor.pk if self.actor else None,
+            }
         )
 
     def flush(self, *, final: bool = False) -> None:
         if final or len(self.new) + len(self.changed) >= BATCH:
-            Item.objects.bulk_create(self.new, batch_size=BATCH)
+            insert_rows(Item, self.new)
             if self.changed:
                 Item.objects.bulk_update(self.changed, fields=list(ITEM_FIELDS), batch_size=500)
-            ItemChange.objects.bulk_create(self.records, batch_size=BATCH)
+            insert_rows(ItemChange, self.records)
             self.new, self.changed, self.records = [], [], []
 
 
@@ -320,7 +324,7 @@ def _apply_rows(table, catalog_list, version, actor, filename, label, report, pr
             # Once a row is bad nothing will be written; the rest is only checked.
             continue
         if match is None:
-            batches.new.append(Item(version=version, key=key, **values))
+            batches.add(key, values)
             batches.record(ChangeType.ADD, key, values)
             report.created += 1
             report._note("added", values["name"])
