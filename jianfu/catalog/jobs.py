@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -10,7 +11,7 @@ from django.utils.translation import gettext as _
 from jianfu.catalog.imports import list_import
 from jianfu.catalog.models import CatalogList
 from jianfu.core.errors import DomainError, InvalidInput
-from jianfu.core.jobs import job_start
+from jianfu.core.jobs import KEPT_PAYLOAD_LIFETIME, job_start
 from jianfu.core.models import BackgroundJob, JobStatus
 from jianfu.core.permissions import require
 from jianfu.org.models import User
@@ -52,7 +53,10 @@ def _previewed(actor: User, preview: BackgroundJob) -> CatalogList:
         or not preview.is_finished
         or not preview.payload
     ):
-        raise InvalidInput(_("只能处理本人已预览、且文件仍保留的导入。"))
+        raise InvalidInput(
+            _("只能处理本人已预览的导入；预览的文件只保留 %(hours)d 小时，过期请重新上传。")
+            % {"hours": KEPT_PAYLOAD_LIFETIME // timedelta(hours=1)}
+        )
     return CatalogList.objects.get(pk=preview.options["list_id"])
 
 

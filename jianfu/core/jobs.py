@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from django.db import transaction
@@ -18,6 +19,9 @@ JOB_RUNNERS = {
     "audit_verify": "jianfu.core.jobs.run_audit_verify",
     "list_import": "jianfu.catalog.jobs.run_list_import",
 }
+# A preview keeps its uploaded file so the user can import it without uploading again; a file
+# nobody came back for is dropped after this long.
+KEPT_PAYLOAD_LIFETIME = timedelta(hours=24)
 
 
 def job_start(
@@ -33,11 +37,20 @@ def job_start(
 
     if kind not in JOB_RUNNERS:
         raise ValueError(kind)
+    jobs_drop_stale_payloads()
     job = BackgroundJob.objects.create(
         owner=owner, kind=kind, payload=payload, payload_name=payload_name, options=options or {}
     )
     transaction.on_commit(lambda: run_job.enqueue(str(job.pk)))
     return job
+
+
+def jobs_drop_stale_payloads() -> int:
+    """Forget the files of previews finished more than KEPT_PAYLOAD_LIFETIME ago."""
+    stale = BackgroundJob.objects.filter(
+        finished_at__lt=timezone.now() - KEPT_PAYLOAD_LIFETIME, payload_name__gt=""
+    ).exclude(payload=b"")
+    return stale.update(payload=b"")
 
 
 def job_run(job_id: str) -> None:

@@ -4,10 +4,13 @@ import datetime as dt
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from django.utils import timezone
 
 from jianfu.catalog import selectors, services
 from jianfu.catalog.models import VersionStatus
 from jianfu.catalog.tests.test_import import GOOD_ROWS, csv_bytes
+from jianfu.core.jobs import KEPT_PAYLOAD_LIFETIME
+from jianfu.core.models import BackgroundJob
 
 
 def test_reader_browses_lists_versions_diff_and_item_history(personas, duty_list, login):
@@ -97,6 +100,36 @@ def test_import_in_the_browser_previews_then_imports(
     done = client.get(response["Location"]).content.decode()
     assert "导入完成" in done
     assert draft.items.count() == 4
+
+
+def test_a_previewed_file_nobody_imports_is_dropped_after_a_day(
+    personas, duty_list, login, django_capture_on_commit_callbacks
+):
+    client = login(personas.review_officer)
+    draft = services.version_start(
+        actor=personas.review_officer, catalog_list=duty_list, label="2026版"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        old = (
+            client.post(
+                f"/lists/{duty_list.pk}/draft/import/",
+                {"file": SimpleUploadedFile("旧.csv", csv_bytes(GOOD_ROWS))},
+            )["Location"]
+            .rstrip("/")
+            .rsplit("/", 1)[1]
+        )
+    BackgroundJob.objects.filter(pk=old).update(
+        finished_at=timezone.now() - KEPT_PAYLOAD_LIFETIME - dt.timedelta(minutes=1)
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            f"/lists/{duty_list.pk}/draft/import/",
+            {"file": SimpleUploadedFile("新.csv", csv_bytes(GOOD_ROWS))},
+        )
+    assert BackgroundJob.objects.get(pk=old).payload == b""
+    page = client.post(f"/imports/{old}/confirm/", follow=True).content.decode()
+    assert "24 小时" in page
+    assert draft.items.count() == 3
 
 
 def test_unknown_headers_are_mapped_in_the_browser(
