@@ -25,4 +25,7 @@ class CoreConfig(AppConfig):
     verbose_name = _("基础")
 
     def ready(self) -> None:
+        # Importing the module registers its system checks.
+        from jianfu.core import checks  # noqa: F401
+
         post_migrate.connect(_guards_in_place, sender=self, dispatch_uid="jianfu_guards")
