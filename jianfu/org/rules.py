@@ -58,3 +58,5 @@ rules.add_perm("org.manage_unit", is_system_admin & unit_in_jurisdiction)
 rules.add_perm("org.manage_users", is_system_admin)
 rules.add_perm("org.manage_user", is_system_admin & account_in_jurisdiction)
 rules.add_perm("core.view_audit", is_audit_admin)
+# The working-day calendar (holidays, make-up workdays) that every deadline is counted in.
+rules.add_perm("core.manage_calendar", is_system_admin)
