@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "jianfu.core",
     "jianfu.org",
     "jianfu.catalog",
+    "jianfu.admission",
     "jianfu.api",
 ]
 

@@ -83,5 +83,6 @@ urlpatterns = [
         {"public": True},
         name="public_list_export",
     ),
+    path("", include("jianfu.admission.urls")),
     path("api/v1/", api.urls),
 ]

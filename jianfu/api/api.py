@@ -69,6 +69,7 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 
 def _register_routers() -> None:
+    from jianfu.admission.api import router as admission_router
     from jianfu.api.me import router as me_router
     from jianfu.catalog.api import router as catalog_router
     from jianfu.org.api import router as org_router
@@ -76,6 +77,7 @@ def _register_routers() -> None:
     api.add_router("/", me_router)
     api.add_router("/", org_router)
     api.add_router("/", catalog_router)
+    api.add_router("/", admission_router)
 
 
 _register_routers()

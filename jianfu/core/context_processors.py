@@ -2,10 +2,28 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-# (label, url name, permission or None for every logged-in user)
+from jianfu.core.notifications import notifications_unread
+from jianfu.org.roles import Role
+
+# Who works with admission applications: the departments, the district offices, and the
+# streets and communities asked for their opinion.
+APPLICATION_ROLES = (
+    Role.DEPT_CLERK,
+    Role.DEPT_HEAD,
+    Role.REVIEW_OFFICER,
+    Role.GROUP_SECRETARY,
+    Role.FINANCE_OFFICER,
+    Role.AUDITOR,
+    Role.STREET_OFFICER,
+    Role.COMMUNITY_OFFICER,
+)
+
+# (label, url name, who sees it: a permission, a tuple of roles, or None for every logged-in user)
 NAVIGATION = [
     (_("首页"), "home", None),
     (_("清单"), "catalog_index", "catalog.view_lists"),
+    (_("准入申请"), "application_index", APPLICATION_ROLES),
+    (_("准入登记"), "admission_index", None),
     (_("区划管理"), "region_index", "org.manage_regions"),
     (_("单位管理"), "unit_index", "org.manage_units"),
     (_("账号管理"), "account_index", "org.manage_users"),
@@ -14,15 +32,23 @@ NAVIGATION = [
 ]
 
 
+def _allowed(user, rule) -> bool:
+    if rule is None:
+        return True
+    if isinstance(rule, tuple):
+        return user.has_role(*rule)
+    return user.has_perm(rule)
+
+
 def navigation(request: HttpRequest) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
     items = []
-    for label, name, permission in NAVIGATION:
-        if permission and not user.has_perm(permission):
+    for label, name, rule in NAVIGATION:
+        if not _allowed(user, rule):
             continue
         url = reverse(name)
         active = request.path == url if name == "home" else request.path.startswith(url)
         items.append({"label": label, "url": url, "active": active})
-    return {"navigation": items}
+    return {"navigation": items, "unread_notifications": notifications_unread(user=user).count()}

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from jianfu.core.models import AuditRecord, AuditResult, BackgroundJob
 from jianfu.org.models import Region, Unit, User
@@ -26,7 +27,7 @@ def home_for(*, user: User) -> dict:
         "region_path": region_path,
         "roles": [Role(r).label for r in sorted(user.role_set)],
         "previous_login": previous_login(user=user),
-        "pending": [],
+        "pending": pending_for(user=user),
     }
     prefix = user.jurisdiction_prefix
     if user.has_role(Role.SYSTEM_ADMIN):
@@ -48,6 +49,23 @@ def home_for(*, user: User) -> dict:
     if user.has_role(Role.SECURITY_ADMIN):
         context["locked_usernames"] = locked_usernames()
     return context
+
+
+def pending_for(*, user: User) -> list[dict]:
+    """The admission steps waiting for the user, each with the names of the awaited actions."""
+    from jianfu.admission.selectors import pending_steps_for
+    from jianfu.admission.workflow import ACTION_LABELS
+
+    labels = {**ACTION_LABELS, "opinion": _("回复意见")}
+    return [
+        {
+            "application": step.application,
+            "actions": [labels.get(action, action) for action in step.actions],
+            "due": step.due,
+            "overdue": step.overdue,
+        }
+        for step in pending_steps_for(user=user)
+    ]
 
 
 def previous_login(*, user: User) -> AuditRecord | None:
