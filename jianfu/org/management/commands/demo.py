@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from jianfu.admission.demo import admission_demo_load
 from jianfu.catalog.demo import catalog_demo_load
 from jianfu.core.audit import audit_context
 from jianfu.org.demo import database_has_data, demo_load, new_demo_password
@@ -9,7 +10,7 @@ LOGINS_FILE = "demo-logins.txt"
 
 
 class Command(BaseCommand):
-    help = "Load the demo regions, units, accounts and lists into an empty database and print the logins."
+    help = "Load the demo regions, units, accounts, lists and admissions into an empty database and print the logins."
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -29,6 +30,7 @@ class Command(BaseCommand):
         with audit_context(ip="", channel="cli"):
             rows = demo_load(password=password)
             catalog_demo_load()
+            rows += admission_demo_load(password=password)
         width = max(len(username) for username, *_rest in rows)
         lines = [
             "演示账号 · Demo logins  (http://127.0.0.1:8000/login/)",
