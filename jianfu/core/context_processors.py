@@ -27,6 +27,7 @@ NAVIGATION = [
     (_("区划管理"), "region_index", "org.manage_regions"),
     (_("单位管理"), "unit_index", "org.manage_units"),
     (_("账号管理"), "account_index", "org.manage_users"),
+    (_("节假日与调休"), "calendar_edit", "core.manage_calendar"),
     (_("审计记录"), "audit_list", "core.view_audit"),
     (_("接口令牌"), "token_index", None),
 ]

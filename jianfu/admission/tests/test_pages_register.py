@@ -760,3 +760,10 @@ def test_deleting_a_day_that_is_not_set_is_refused(personas, db):
 
     with pytest.raises(NotFound):
         calendar.calendar_day_delete(actor=personas.system_admin, date=dt.date(2026, 10, 1))
+
+
+def test_only_the_system_administrator_is_shown_the_calendar_in_the_menu(personas, login):
+    assert 'href="/manage/calendar/"' in login(personas.system_admin).get("/").content.decode()
+    assert (
+        'href="/manage/calendar/"' not in login(personas.group_secretary).get("/").content.decode()
+    )
