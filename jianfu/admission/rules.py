@@ -6,8 +6,11 @@ import rules
 
 from jianfu.admission.models import Admission, Application
 from jianfu.admission.workflow import Party
-from jianfu.org.models import Region, User
+from jianfu.org.models import Region, UnitType, User
 from jianfu.org.roles import Role
+
+
+PARTY_UNIT_TYPES = {Party.REVIEW: UnitType.REVIEW_OFFICE, Party.GROUP: UnitType.GROUP_OFFICE}
 
 
 def covers_district(user: User, district_code: str) -> bool:
@@ -22,9 +25,13 @@ def party_allows(user: User, application: Application, party: str) -> bool:
         return False
     if party == Party.DEPARTMENT:
         return user.unit_id == application.department_id
-    # A department never reviews or decides its own application.
-    return user.unit_id != application.department_id and covers_district(
-        user, application.district_id
+    # Only the district's own review office reviews, and only its leadership-group office
+    # consults and decides; so a department never reviews or decides its own application.
+    unit = user.unit
+    return (
+        unit.type == PARTY_UNIT_TYPES[party]
+        and unit.district_code == application.district_id
+        and unit.pk != application.department_id
     )
 
 
@@ -44,8 +51,9 @@ def is_group_secretary_of(user: User, target: Admission | Region) -> bool:
     return (
         user.is_authenticated
         and user.has_role(Role.GROUP_SECRETARY)
-        and user.unit_id is not None
-        and covers_district(user, code)
+        and user.unit is not None
+        and user.unit.type == UnitType.GROUP_OFFICE
+        and user.unit.district_code == code
     )
 
 

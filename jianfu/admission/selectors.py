@@ -25,18 +25,17 @@ DISTRICT_ROLES = (Role.REVIEW_OFFICER, Role.GROUP_SECRETARY, Role.FINANCE_OFFICE
 
 
 def _district_filter(user: User, field: str) -> Q:
-    """Rows whose district (the foreign key `field`) the user works in or above."""
+    """Rows whose district (the foreign key `field`) the user's unit works for, at or above it."""
     prefix = user.jurisdiction_prefix
     if prefix is None:
         return Q()
     if prefix == NO_JURISDICTION:
         return Q(pk__in=[])
-    unit = user.unit
-    district = unit.district_code if unit else ""
-    # At district level or above the prefix covers whole districts; below it, the user's own.
+    # At district level or above the prefix covers whole districts. A street's or community's
+    # staff are not district offices, whatever role they hold: they see what concerns them.
     if len(prefix) <= 6:
         return Q(**{f"{field}__code__startswith": prefix})
-    return Q(**{f"{field}_id": district})
+    return Q(pk__in=[])
 
 
 def applications_visible_to(*, user: User) -> QuerySet[Application]:
@@ -68,7 +67,9 @@ def application_visible_to(*, user: User, application_id: int) -> Application | 
 
 
 def admissions_visible_to(*, user: User | None) -> QuerySet[Admission]:
-    """The register: public for everyone (as on the portal); staff see their districts' rows."""
+    """The register with its internal detail (funding, conditions, agreement): the district's
+    offices and departments see their districts; streets and communities the admissions that
+    cover them. Anonymous callers get the rows for the public columns only."""
     admissions = Admission.objects.select_related("department", "district")
     if user is None or not user.is_authenticated:
         return admissions

@@ -341,7 +341,8 @@ def application_attach(
         raise Conflict(_("只有草稿或退回补正的申请可以上传材料。"), code="not_editable")
     if kind not in DocumentKind.values:
         raise InvalidInput(_("材料类别无效。"))
-    name = name.strip()[-200:]
+    # Control characters (a line break from a crafted upload) would break download headers.
+    name = "".join(ch for ch in name if ch.isprintable()).strip()[-200:]
     extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
     if extension not in DOCUMENT_SIGNATURES:
         raise InvalidInput(

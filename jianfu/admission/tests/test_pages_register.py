@@ -297,9 +297,13 @@ def test_register_filters_by_status_department_region_and_year(personas, admissi
 
 def test_register_shows_each_user_only_their_district(personas, admission, login, other_secretary):
     emergency = provisional(personas, regions=(XILIN,))
-    for persona in (personas.street_officer, personas.community_officer2, personas.auditor):
-        text = page(login(persona).get(reverse("admission_index")))
-        assert admission.number in text and emergency.number in text
+    text = page(login(personas.auditor).get(reverse("admission_index")))
+    assert admission.number in text and emergency.number in text
+    # A street or community sees the admissions that place work on it, not its neighbours'.
+    text = page(login(personas.street_officer).get(reverse("admission_index")))
+    assert admission.number in text and emergency.number not in text
+    text = page(login(personas.community_officer2).get(reverse("admission_index")))
+    assert admission.number not in text and emergency.number in text
     elsewhere = page(login(other_secretary).get(reverse("admission_index")))
     assert admission.number not in elsewhere and emergency.number not in elsewhere
 
@@ -347,16 +351,16 @@ def test_admission_page_shows_scope_funding_term_and_application(personas, admis
 
 
 def test_a_community_officer_sees_the_admission_but_no_management_forms(personas, admission, login):
-    # 西林社区 was not consulted on the application, so it reads the admission but not the file.
-    response = login(personas.community_officer2).get(
+    response = login(personas.community_officer).get(
         reverse("admission_detail", args=[admission.pk])
     )
     assert response.status_code == 200
     text = page(response)
     assert "钟鼓楼社区" in text and "撤销准入" not in text and 'name="move"' not in text
-    # The application is not this community's to read: its reference is shown, not a link.
-    assert admission.application.reference in text
-    assert reverse("application_detail", args=[admission.application_id]) not in text
+    # 西林社区 is not in the admission's scope: its funding and agreement are not its to read.
+    outsider = login(personas.community_officer2)
+    assert outsider.get(reverse("admission_detail", args=[admission.pk])).status_code == 404
+    assert outsider.get(reverse("admission_agreement", args=[admission.pk])).status_code == 404
 
 
 def test_another_districts_secretary_gets_404(personas, admission, other_secretary, login):

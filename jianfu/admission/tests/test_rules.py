@@ -560,3 +560,35 @@ def test_the_department_sees_its_application_and_others_do_not(personas, applica
     assert application in applications_visible_to(user=personas.community_officer)
     assert application not in applications_visible_to(user=personas.community_officer2)
     assert application not in applications_visible_to(user=personas.street_officer2)
+
+
+def test_only_the_districts_review_office_reviews_not_another_department(personas, application):
+    from jianfu.org.models import Unit
+    from jianfu.org.services import account_create
+
+    other_department = account_create(
+        actor=None,
+        username="rsj_reviewer",
+        display_name="人社局兼审",
+        unit=Unit.objects.get(name="市中区人社局"),
+        roles=["review_officer", "group_secretary"],
+        password="Persona-Pass-2026",
+        granted_by_command=True,
+    )
+    application = advance(personas, application, ApplicationState.SUBMITTED)
+    assert not services.may_act(other_department, application, "start_review")
+    with pytest.raises(Forbidden):
+        services.application_transition(
+            actor=other_department, application=application, action="start_review"
+        )
+
+
+def test_control_characters_are_dropped_from_document_names(personas, application):
+    document = services.application_attach(
+        actor=personas.dept_clerk,
+        application=application,
+        kind="other",
+        name="方案\r\nSet-Cookie: x.pdf",
+        content=b"%PDF-1.4",
+    )
+    assert document.name == "方案Set-Cookie: x.pdf"
