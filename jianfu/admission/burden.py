@@ -35,17 +35,21 @@ def capacity_hours(communities: Iterable[Region], settings: AdmissionSettings) -
     return result
 
 
-def admitted_hours(
-    codes: Iterable[str], excluding_application: int | None = None
-) -> dict[str, float]:
-    """Hours a year of the admissions in force today on each community."""
+def _in_force() -> Q:
+    """Admission scope rows whose admission is in force today."""
     today = timezone.localdate()
-    rows = AdmissionScope.objects.filter(
-        region_id__in=list(codes),
+    return Q(
         admission__state=AdmissionState.ACTIVE,
         admission__valid_from__lte=today,
         admission__valid_until__gte=today,
     )
+
+
+def admitted_hours(
+    codes: Iterable[str], excluding_application: int | None = None
+) -> dict[str, float]:
+    """Hours a year of the admissions in force today on each community."""
+    rows = AdmissionScope.objects.filter(_in_force(), region_id__in=list(codes))
     if excluding_application is not None:
         rows = rows.exclude(admission__application_id=excluding_application)
     rows = rows.values("region_id").annotate(hours=Sum("admission__hours_per_community"))
@@ -76,8 +80,9 @@ def application_burden(application: Application, codes: Iterable[str] | None = N
     before = admitted_hours(codes, excluding_application=application.pk)
     retired_ids = list(application.retires.values_list("pk", flat=True))
     retired = defaultdict(float)
+    # Only an admission still in force frees hours; an expired or revoked one frees nothing.
     for row in AdmissionScope.objects.filter(
-        Q(admission_id__in=retired_ids), region_id__in=codes
+        _in_force(), admission_id__in=retired_ids, region_id__in=codes
     ).values("region_id", "admission__hours_per_community"):
         retired[row["region_id"]] += row["admission__hours_per_community"]
     added = application.hours_per_community

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.db.models import F
 from django.utils import timezone
 
 from jianfu.admission import services
 from jianfu.admission.models import (
+    Admission,
+    AdmissionCounter,
     Application,
     CommunityCapacity,
     DecisionOutcome,
@@ -97,12 +100,6 @@ def _values(title: str, **extra) -> dict:
     }
 
 
-def _meeting_day() -> dt.date:
-    """The year's joint meeting, held in late February (or today, early in the year)."""
-    today = timezone.localdate()
-    return min(today, dt.date(today.year, 2, 26))
-
-
 class _Demo:
     def __init__(self, people: dict[str, User]):
         self.people = people
@@ -145,7 +142,7 @@ class _Demo:
             application,
             "decide",
             outcome=outcome,
-            meeting_date=fields.pop("meeting_date", _meeting_day()),
+            meeting_date=fields.pop("meeting_date", timezone.localdate()),
             attendees=fields.pop(
                 "attendees", "区委副书记（领导小组组长）、区委编办、区民政局、区财政局、各街道"
             ),
@@ -230,21 +227,12 @@ def _shizhong(demo: _Demo) -> None:
     )
 
     # Expired: last year's admission, never renewed.
-    last_year = timezone.localdate().year - 1
-    expired = demo.create(
-        clerk,
-        _values(
-            "冬季困难群众走访慰问",
-            term_from=dt.date(last_year, 1, 10),
-            term_until=dt.date(last_year, 3, 31),
-        ),
-        funded,
-    )
+    expired = demo.create(clerk, _values("冬季困难群众走访慰问"), funded)
     expired = demo.to_review(expired, **path)
     expired = demo.act(reviewer, expired, "accept", criteria=ALL_CRITERIA)
     expired = demo.consult(expired, secretary=secretary, answers={})
     expired = demo.act(secretary, expired, "close_consultation")
-    demo.decide(expired, secretary, DecisionOutcome.APPROVE, meeting_date=dt.date(last_year, 1, 5))
+    _as_last_years(demo.decide(expired, secretary, DecisionOutcome.APPROVE).admissions.get())
 
     # Revoked: residents' satisfaction did not pass half.
     revoked = demo.create(clerk, _values("社区殡葬改革宣传台账", object_kind="ledger"), funded)
@@ -356,6 +344,27 @@ def _shizhong(demo: _Demo) -> None:
         regions=SZQ_ALL,
         reason="气象部门发布暴雨红色预警，需立即组织排查。",
         days=30,
+    )
+
+
+def _as_last_years(admission: Admission) -> None:
+    """Move the admission just issued into last year's register, as history for the demo.
+
+    Services only issue admissions today; this one stands for last winter's work, so it takes
+    last year's first number and gives this year's back, keeping both years without gaps.
+    """
+    year = admission.year - 1
+    prefix = admission.number.split("准〔", 1)[0]
+    AdmissionCounter.objects.filter(district=admission.district, year=admission.year).update(
+        last=F("last") - 1
+    )
+    AdmissionCounter.objects.create(district=admission.district, year=year, last=1)
+    Admission.objects.filter(pk=admission.pk).update(
+        year=year,
+        sequence=1,
+        number=f"{prefix}准〔{year}〕1号",
+        valid_from=dt.date(year, 1, 10),
+        valid_until=dt.date(year, 3, 31),
     )
 
 

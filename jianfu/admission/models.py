@@ -89,7 +89,8 @@ class AdmissionSettings(models.Model):
         Region, on_delete=models.CASCADE, primary_key=True, related_name="admission_settings"
     )
     # The number reads e.g. 市中准〔2026〕12号: {prefix} + 准〔{year}〕{seq}号.
-    number_prefix = models.CharField(_("准入编号简称"), max_length=20)
+    # Unique, or two districts' numbers would collide (内江 and 乐山 both have a 市中区).
+    number_prefix = models.CharField(_("准入编号简称"), max_length=20, unique=True)
     review_days = models.PositiveSmallIntegerField(_("初审时限（工作日）"), default=5)
     consultation_days = models.PositiveSmallIntegerField(_("征求意见时限（工作日）"), default=10)
     decision_days = models.PositiveSmallIntegerField(_("决定时限（自提交起，工作日）"), default=15)

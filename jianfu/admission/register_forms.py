@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from jianfu.admission.models import AdmissionState, TargetLevel
@@ -187,4 +186,4 @@ def year_from(value: str | None) -> int:
     """The year a page shows: the one asked for, or this year."""
     if value and value.isdigit() and 1900 <= int(value) <= 9999:
         return int(value)
-    return dt.date.today().year
+    return timezone.localdate().year

@@ -189,7 +189,7 @@ def _render_detail(request: HttpRequest, admission: Admission, **forms) -> HttpR
             if state in moves[move][0]
         ]
         shown = {move for move, _form in context["state_forms"]}
-        if state != AdmissionState.REVOKED and not renewed and not admission.provisional:
+        if admission.state == AdmissionState.ACTIVE and not renewed and not admission.provisional:
             shown.add("renew")
             context["renew_form"] = forms.get("renew") or RenewForm(
                 prefix="renew",

@@ -9,7 +9,6 @@ from jianfu.admission.workflow import Party
 from jianfu.org.models import Region, UnitType, User
 from jianfu.org.roles import Role
 
-
 PARTY_UNIT_TYPES = {Party.REVIEW: UnitType.REVIEW_OFFICE, Party.GROUP: UnitType.GROUP_OFFICE}
 
 

@@ -96,6 +96,11 @@ DOCUMENT_SIGNATURES = {
     "png": (b"\x89PNG",),
 }
 CRITERIA = ("legal_basis", "higher_requirement", "real_need")
+# Work can be admitted onto these lists; never onto a negative list or the banned certificates.
+ADMISSIBLE_LIST_KINDS = frozenset(ListKind.values) - {
+    ListKind.NEGATIVE,
+    ListKind.CERTIFICATE_BANNED,
+}
 APPROVING = frozenset(
     {
         DecisionOutcome.APPROVE,
@@ -149,7 +154,7 @@ def _clean_values(values: dict[str, Any]) -> dict[str, Any]:
         raise InvalidInput(_("准入对象类别无效。"))
     if "target_level" in cleaned and cleaned["target_level"] not in TargetLevel.values:
         raise InvalidInput(_("承接层级无效。"))
-    if "list_kind" in cleaned and cleaned["list_kind"] not in ListKind.values:
+    if "list_kind" in cleaned and cleaned["list_kind"] not in ADMISSIBLE_LIST_KINDS:
         raise InvalidInput(_("所属清单类别无效。"))
     for name in ("minutes_per_occurrence", "occurrences_per_year", "ledger_books"):
         if name in cleaned and (not isinstance(cleaned[name], int) or cleaned[name] < 0):
@@ -224,6 +229,9 @@ def _check_list_link(district: Region, values: dict[str, Any]) -> None:
         return
     if catalog_list.region_id is not None and not district.contains(catalog_list.region_id):
         raise InvalidInput(_("所引用的清单不属于本区县。"))
+    # The work is of the kind of the list it joins; a negative-list item is refused at review.
+    if catalog_list.kind in ADMISSIBLE_LIST_KINDS:
+        values["list_kind"] = catalog_list.kind
 
 
 @transaction.atomic
@@ -288,7 +296,14 @@ def application_update(
     for name in REQUIRED_TEXT:
         if name in values and not values[name]:
             raise InvalidInput(_("事项名称和授权内容不能为空。"))
-    _check_list_link(application.district, {**_list_link(application), **values})
+    linked = {**_list_link(application), **values}
+    _check_list_link(application.district, linked)
+    if "list_kind" in linked and linked["list_kind"] != application.list_kind:
+        values["list_kind"] = linked["list_kind"]
+    # A new target level must still fit the streets or communities already picked.
+    level = values.get("target_level", application.target_level)
+    if scope is None and level != application.target_level:
+        scope = list(application.scope.values_list("region_id", "funding_fen"))
     before = {name: _plain(getattr(application, name)) for name in values}
     for name, value in values.items():
         setattr(application, name, value)
@@ -609,6 +624,8 @@ def _send_back(actor, application, comment) -> dict:
 def _return(actor, application, comment) -> dict:
     if not comment:
         raise InvalidInput(_("请写明需要补正的内容。"))
+    # The department's turn now, with no deadline of the review office's to miss.
+    application.stage_due = None
     return {}
 
 
@@ -658,9 +675,13 @@ CRITERIA_LABELS = {
 def _open_consultation(actor, application, comment, deadline: dt.date | None = None) -> dict:
     settings = settings_for(application.district)
     today = timezone.localdate()
-    deadline = deadline or add_working_days(today, settings.consultation_days)
-    if deadline <= today:
-        raise InvalidInput(_("征求意见的截止日期须晚于今天。"))
+    earliest = add_working_days(today, settings.consultation_days)
+    deadline = deadline or earliest
+    if deadline < earliest:
+        raise InvalidInput(
+            _("征求意见至少留出 %(days)d 个工作日，截止日期不能早于 %(day)s。")
+            % {"days": settings.consultation_days, "day": earliest.isoformat()}
+        )
     consultation = Consultation.objects.create(
         application=application, opened_by=actor, deadline=deadline
     )
@@ -717,9 +738,13 @@ def _decide(
         raise InvalidInput(_("请填写会议日期、参会人员和会议纪要。"))
     if meeting_date > timezone.localdate():
         raise InvalidInput(_("会议日期不能晚于今天。"))
-    consultations = list(application.consultations.all())
-    if outcome in APPROVING and not any(c.closed_at for c in consultations):
+    if application.submitted_at and meeting_date < timezone.localdate(application.submitted_at):
+        raise InvalidInput(_("会议日期不能早于申请报送日期。"))
+    closed = [c.closed_at for c in application.consultations.all() if c.closed_at]
+    if outcome in APPROVING and not closed:
         raise Conflict(_("准入前须征求街道和社区的意见。"), code="consultation_required")
+    if outcome in APPROVING and meeting_date < timezone.localdate(max(closed)):
+        raise InvalidInput(_("准入的会议日期不能早于征求意见结束的日期。"))
     responses = {int(k): v.strip() for k, v in (responses or {}).items() if v and v.strip()}
     disagreeing = Opinion.objects.filter(
         consultation__application=application, verdict=OpinionVerdict.DISAGREE
@@ -750,6 +775,13 @@ def _decide(
             raise InvalidInput(_("部分范围准入须选择申请范围中的一部分街道或社区。"))
     if outcome in APPROVING:
         _check_approvable(application, approved_codes)
+        match = negative_list_match(application)
+        if match is not None:
+            raise Conflict(
+                _("该事项属于《%(list)s》中的“%(entry)s”，不得准入。")
+                % {"list": match[0].name, "entry": match[1]},
+                code="negative_list",
+            )
     decision = Decision.objects.create(
         application=application,
         outcome=outcome,
@@ -772,12 +804,13 @@ def _decide(
 
 
 def _check_approvable(application: Application, codes: list[str]) -> None:
-    # 费随事转: assisted work comes with money for every street or community it is placed on.
-    if application.list_kind == ListKind.ASSIST:
+    # 费随事转: work placed on a street or community brings money for each of them; only a
+    # community's own statutory duties (the duty list) need none.
+    if application.list_kind != ListKind.DUTY:
         gaps = funding_gaps(application, codes)
         if gaps:
             raise Conflict(
-                _("协助事项须为每个街道或社区落实经费（费随事转），以下未安排经费：%(names)s")
+                _("准入事项须为每个街道或社区落实经费（费随事转），以下未安排经费：%(names)s")
                 % {"names": "、".join(gaps)},
                 code="unfunded",
                 details=gaps,
@@ -1063,6 +1096,11 @@ def agreement_attach(*, admission: Admission) -> None:
             "Agreement for %s not rendered: PDF typesetting unavailable", admission.number
         )
         return
+    except Exception:
+        # This runs after the approval committed, and the agreement is rendered again on first
+        # download, so a typesetting bug must not turn the approval into an error page.
+        logger.exception("Agreement for %s not rendered", admission.number)
+        return
     admission.agreement_pdf = pdf
     admission.agreement_sha256 = hashlib.sha256(pdf).hexdigest()
     admission.save(update_fields=["agreement_pdf", "agreement_sha256"])
@@ -1202,6 +1240,16 @@ def admission_issue_provisional(
     title, content, reason = title.strip(), content.strip(), reason.strip()
     if not title or not content or not reason:
         raise InvalidInput(_("请填写事项名称、工作内容和紧急事由。"))
+    # An emergency admission is not renewed by issuing another: after one, the department
+    # files a regular application (seed 000).
+    since = timezone.localdate() - dt.timedelta(days=365)
+    if Admission.objects.filter(
+        provisional=True, department=department, title=title, valid_from__gte=since
+    ).exists():
+        raise Conflict(
+            _("该部门的同一事项一年内已签发过临时准入，须按正常程序申请准入。"),
+            code="provisional_repeated",
+        )
     if not 1 <= days <= settings.provisional_days:
         raise InvalidInput(_("临时准入最长 %(days)d 天。") % {"days": settings.provisional_days})
     if department.type != UnitType.DEPARTMENT:

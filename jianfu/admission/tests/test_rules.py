@@ -25,6 +25,7 @@ from jianfu.admission.tests.conftest import (
     ZHONGGULOU,
     advance,
     answer_all,
+    days_ago,
     decide,
     make_application,
 )
@@ -592,3 +593,87 @@ def test_control_characters_are_dropped_from_document_names(personas, applicatio
         content=b"%PDF-1.4",
     )
     assert document.name == "方案Set-Cookie: x.pdf"
+
+
+def test_fees_follow_tasks_for_every_kind_of_work_but_a_communitys_own_duties(personas):
+    application = make_application(
+        personas.dept_clerk, values={"list_kind": "devolved"}, scope=[(ZHONGGULOU, 0)]
+    )
+    application = advance(personas, application, ApplicationState.AWAITING_DECISION)
+    with pytest.raises(Conflict) as refused:
+        decide(personas, application, DecisionOutcome.APPROVE)
+    assert refused.value.code == "unfunded"
+    with pytest.raises(InvalidInput):
+        make_application(personas.dept_clerk, values={"list_kind": "negative"})
+
+
+def test_the_list_kind_is_the_kind_of_the_list_cited(personas, duty_list):
+    application = make_application(
+        personas.dept_clerk, values={"list_kind": "assist", "catalog_list": duty_list}
+    )
+    assert application.list_kind == "duty"
+
+
+def test_an_admission_cannot_be_dated_before_the_consultation_closed(personas, application):
+    application = advance(personas, application, ApplicationState.AWAITING_DECISION)
+    with pytest.raises(InvalidInput):
+        decide(personas, application, DecisionOutcome.APPROVE, meeting_date=days_ago(400))
+    assert not Admission.objects.exists()
+
+
+def test_the_consultation_leaves_the_streets_at_least_the_districts_period(personas, application):
+    application = advance(personas, application, ApplicationState.IN_REVIEW)
+    application = _accept(personas, application)
+    with pytest.raises(InvalidInput, match="工作日"):
+        services.application_transition(
+            actor=personas.group_secretary,
+            application=application,
+            action="open_consultation",
+            deadline=timezone.localdate() + dt.timedelta(days=1),
+        )
+
+
+def test_changing_the_target_level_checks_the_scope_again(personas, application):
+    with pytest.raises(InvalidInput):
+        services.application_update(
+            actor=personas.dept_clerk, application=application, values={"target_level": "street"}
+        )
+    application.refresh_from_db()
+    assert application.target_level == "community"
+
+
+def test_a_returned_application_has_no_review_deadline_left(personas, application):
+    application = advance(personas, application, ApplicationState.IN_REVIEW)
+    application = services.application_transition(
+        actor=personas.review_officer, application=application, action="return", comment="补材料"
+    )
+    assert application.stage_due is None
+
+
+def test_provisional_admissions_cannot_be_chained(personas):
+    kwargs = {
+        "actor": personas.group_secretary,
+        "department": personas.dept_clerk.unit,
+        "title": "防汛应急排查",
+        "content": "逐户排查",
+        "target_level": "community",
+        "regions": [ZHONGGULOU],
+        "reason": "暴雨预警",
+        "days": 30,
+    }
+    services.admission_issue_provisional(**kwargs)
+    with pytest.raises(Conflict) as refused:
+        services.admission_issue_provisional(**kwargs)
+    assert refused.value.code == "provisional_repeated"
+
+
+def test_retiring_an_admission_no_longer_in_force_frees_no_hours(personas):
+    CommunityCapacity.objects.create(community_id=ZHONGGULOU, workers=1, hours_per_year=50)
+    old = advance(
+        personas, make_application(personas.dept_clerk, scope=[(ZHONGGULOU, 100)]), "approved"
+    ).admissions.get()
+    Admission.objects.filter(pk=old.pk).update(valid_until=days_ago(1), valid_from=days_ago(30))
+    successor = make_application(personas.dept_clerk, scope=[(ZHONGGULOU, 100)])
+    successor.retires.add(old)
+    (row,) = application_burden(successor)
+    assert row["before"] == 0 and row["after"] == 60 and row["over"] and not row["offset"]
