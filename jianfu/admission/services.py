@@ -1194,6 +1194,20 @@ def admission_renew(
     reason = reason.strip()
     if not reason:
         raise InvalidInput(_("请写明续期理由。"))
+    # A renewal admits the work again, so the gate's rules hold again.
+    if admission.application_id and (match := negative_list_match(admission.application)):
+        raise Conflict(
+            _("该事项属于《%(list)s》中的“%(entry)s”，不得准入。")
+            % {"list": match[0].name, "entry": match[1]},
+            code="negative_list",
+        )
+    unfunded = admission.scope.filter(funding_fen__lte=0).select_related("region")
+    if admission.list_kind != ListKind.DUTY and unfunded.exists():
+        raise Conflict(
+            _("准入事项须为每个街道或社区落实经费（费随事转），以下未安排经费：%(names)s")
+            % {"names": "、".join(row.region.name for row in unfunded)},
+            code="unfunded",
+        )
     valid_from = max(admission.valid_until + dt.timedelta(days=1), timezone.localdate())
     if valid_until < valid_from:
         raise InvalidInput(_("续期后的有效期须晚于 %(day)s。") % {"day": valid_from.isoformat()})

@@ -677,3 +677,26 @@ def test_retiring_an_admission_no_longer_in_force_frees_no_hours(personas):
     successor.retires.add(old)
     (row,) = application_burden(successor)
     assert row["before"] == 0 and row["after"] == 60 and row["over"] and not row["offset"]
+
+
+def test_a_renewal_meets_the_gate_again(personas, application):
+    admission = advance(personas, application, ApplicationState.APPROVED).admissions.get()
+    admission.scope.filter(region_id=JIANDAOJIE).update(funding_fen=0)
+    with pytest.raises(Conflict) as refused:
+        services.admission_renew(
+            actor=personas.group_secretary,
+            admission=admission,
+            valid_until=dt.date(admission.year + 1, 12, 31),
+            reason="年度续期",
+        )
+    assert refused.value.code == "unfunded"
+    _negative_list(personas, ["高龄津贴"])
+    admission.scope.update(funding_fen=100)
+    with pytest.raises(Conflict) as refused:
+        services.admission_renew(
+            actor=personas.group_secretary,
+            admission=admission,
+            valid_until=dt.date(admission.year + 1, 12, 31),
+            reason="年度续期",
+        )
+    assert refused.value.code == "negative_list"
