@@ -342,14 +342,8 @@ class ApplicationDetailOut(ApplicationOut):
 
     @staticmethod
     def resolve_may_give_opinion(obj, context) -> bool:
-        unit = context["request"].auth.unit
-        if obj.state != ApplicationState.IN_CONSULTATION or unit is None or not unit.region_id:
-            return False
-        return context["request"].auth.has_perm("admission.give_opinion", unit.region) and any(
-            opinion.region_id == unit.region_id and opinion.answered_at is None
-            for consultation in obj.consultations.all()
-            if consultation.closed_at is None
-            for opinion in consultation.opinions.all()
+        return obj.state == ApplicationState.IN_CONSULTATION and selectors.awaits_opinion_from(
+            user=context["request"].auth, consultations=obj.consultations.all()
         )
 
 

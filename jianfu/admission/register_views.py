@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -40,6 +39,7 @@ from jianfu.admission.register_forms import (
 from jianfu.catalog.models import ListKind
 from jianfu.core import calendar
 from jianfu.core.errors import DomainError
+from jianfu.core.http import content_disposition
 from jianfu.core.models import CalendarDay
 from jianfu.core.views import form_error
 from jianfu.org.models import Region, RegionLevel, Unit, UnitType, User
@@ -237,9 +237,7 @@ def admission_agreement(request: HttpRequest, admission_id: int) -> HttpResponse
     filename = _("协助管理协议书-%(number)s.pdf") % {"number": admission.number}
     # An ASCII name for old clients, the real one in RFC 5987 form for everyone else.
     fallback = f"agreement-{admission.year}-{admission.sequence}.pdf"
-    response["Content-Disposition"] = (
-        f"inline; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}"
-    )
+    response["Content-Disposition"] = content_disposition(filename, inline=True, fallback=fallback)
     return response
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
@@ -14,6 +15,7 @@ from jianfu.admission.models import (
     AdmissionState,
     Application,
     ApplicationState,
+    Consultation,
     Opinion,
 )
 from jianfu.admission.services import may_act
@@ -22,6 +24,15 @@ from jianfu.org.models import NO_JURISDICTION, Region, User
 from jianfu.org.roles import Role
 
 DISTRICT_ROLES = (Role.REVIEW_OFFICER, Role.GROUP_SECRETARY, Role.FINANCE_OFFICER, Role.AUDITOR)
+# Who works with applications: the departments, the district offices, and the streets and
+# communities asked for their opinion.
+APPLICATION_ROLES = (
+    Role.DEPT_CLERK,
+    Role.DEPT_HEAD,
+    *DISTRICT_ROLES,
+    Role.STREET_OFFICER,
+    Role.COMMUNITY_OFFICER,
+)
 
 
 def _district_filter(user: User, field: str) -> Q:
@@ -64,6 +75,20 @@ def applications_visible_to(*, user: User) -> QuerySet[Application]:
 
 def application_visible_to(*, user: User, application_id: int) -> Application | None:
     return applications_visible_to(user=user).filter(pk=application_id).first()
+
+
+def awaits_opinion_from(*, user: User, consultations: Iterable[Consultation]) -> bool:
+    """The user answers for a street or community invited to an open consultation, not yet
+    answered (`consultations` with their opinions prefetched)."""
+    unit = user.unit
+    if unit is None or not unit.region_id:
+        return False
+    return user.has_perm("admission.give_opinion", unit.region) and any(
+        opinion.region_id == unit.region_id and opinion.answered_at is None
+        for consultation in consultations
+        if consultation.closed_at is None
+        for opinion in consultation.opinions.all()
+    )
 
 
 def admissions_visible_to(*, user: User | None) -> QuerySet[Admission]:

@@ -28,6 +28,7 @@ from jianfu.admission.models import (
     ApplicationEvent,
     ApplicationScope,
     ApplicationState,
+    CommunityCapacity,
     Consultation,
     Decision,
     DecisionOutcome,
@@ -82,19 +83,35 @@ APPLICATION_FIELDS = (
 )
 REQUIRED_TEXT = ("title", "content")
 DOCUMENT_MAX_BYTES = 20 * 1024 * 1024
-# Extension → the bytes such a file starts with (Office 2007+ and OFD files are zip archives).
-DOCUMENT_SIGNATURES = {
-    "pdf": (b"%PDF",),
-    "ofd": (b"PK\x03\x04",),
-    "docx": (b"PK\x03\x04",),
-    "xlsx": (b"PK\x03\x04",),
-    "doc": (b"\xd0\xcf\x11\xe0",),
-    "xls": (b"\xd0\xcf\x11\xe0",),
-    "wps": (b"\xd0\xcf\x11\xe0",),
-    "jpg": (b"\xff\xd8\xff",),
-    "jpeg": (b"\xff\xd8\xff",),
-    "png": (b"\x89PNG",),
+# Extension → what the file is served as, and the bytes it starts with (Office 2007+ and OFD
+# files are zip archives).
+DOCUMENT_TYPES = {
+    "pdf": ("application/pdf", b"%PDF"),
+    "ofd": ("application/ofd", b"PK\x03\x04"),
+    "docx": (
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        b"PK\x03\x04",
+    ),
+    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", b"PK\x03\x04"),
+    "doc": ("application/msword", b"\xd0\xcf\x11\xe0"),
+    "xls": ("application/vnd.ms-excel", b"\xd0\xcf\x11\xe0"),
+    "wps": ("application/vnd.ms-works", b"\xd0\xcf\x11\xe0"),
+    "jpg": ("image/jpeg", b"\xff\xd8\xff"),
+    "jpeg": ("image/jpeg", b"\xff\xd8\xff"),
+    "png": ("image/png", b"\x89PNG"),
 }
+
+
+def _extension(name: str) -> str:
+    return name.rsplit(".", 1)[-1].lower() if "." in name else ""
+
+
+def document_content_type(name: str) -> str:
+    """What a stored document is served as; an unknown kind is a plain download."""
+    known = DOCUMENT_TYPES.get(_extension(name))
+    return known[0] if known else "application/octet-stream"
+
+
 CRITERIA = ("legal_basis", "higher_requirement", "real_need")
 # Work can be admitted onto these lists; never onto a negative list or the banned certificates.
 ADMISSIBLE_LIST_KINDS = frozenset(ListKind.values) - {
@@ -358,16 +375,16 @@ def application_attach(
         raise InvalidInput(_("材料类别无效。"))
     # Control characters (a line break from a crafted upload) would break download headers.
     name = "".join(ch for ch in name if ch.isprintable()).strip()[-200:]
-    extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
-    if extension not in DOCUMENT_SIGNATURES:
+    extension = _extension(name)
+    if extension not in DOCUMENT_TYPES:
         raise InvalidInput(
-            _("只接受 %(types)s 格式的文件。") % {"types": "、".join(DOCUMENT_SIGNATURES)}
+            _("只接受 %(types)s 格式的文件。") % {"types": "、".join(DOCUMENT_TYPES)}
         )
     if not content:
         raise InvalidInput(_("文件是空的。"))
     if len(content) > DOCUMENT_MAX_BYTES:
         raise InvalidInput(_("文件不能超过 20 MB。"))
-    if not content.startswith(DOCUMENT_SIGNATURES[extension]):
+    if not content.startswith(DOCUMENT_TYPES[extension][1]):
         raise InvalidInput(_("文件内容与扩展名 .%(ext)s 不符。") % {"ext": extension})
     document = ApplicationDocument.objects.create(
         application=application,
@@ -1453,9 +1470,6 @@ def community_capacity_update(*, actor: User, rows: Sequence[dict[str, Any]]) ->
     Each row is {"community": code, "workers": int, "hours_per_year": int or None}; rows that
     change nothing are skipped, and one audit record lists what changed.
     """
-    # Imported here because this section is appended below the module's own imports.
-    from jianfu.admission.models import CommunityCapacity
-
     codes = [str(row.get("community", "")) for row in rows]
     if len(set(codes)) != len(codes):
         raise InvalidInput(_("同一社区出现了两次。"))

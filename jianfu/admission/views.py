@@ -4,7 +4,6 @@ the user's notifications. Reads go through admission.selectors, writes through a
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
 from django import forms as django_forms
 from django.contrib import messages
@@ -44,40 +43,20 @@ from jianfu.admission.workflow import ACTION_LABELS, EDITABLE_STATES, actions_fr
 from jianfu.catalog.models import ListKind
 from jianfu.catalog.selectors import lists_visible_to
 from jianfu.core.errors import DomainError, Forbidden, InvalidInput
+from jianfu.core.http import content_disposition
 from jianfu.core.models import Notification
 from jianfu.core.notifications import notifications_mark_read, notifications_unread
 from jianfu.core.views import form_error
 from jianfu.core.workdays import add_working_days
 from jianfu.org.models import Region, RegionLevel, User
-from jianfu.org.roles import Role
 from jianfu.org.selectors import regions_visible_to
 
 # Who works with applications at all: the departments, the district offices, and the streets
 # and communities asked for their opinion.
-APPLICATION_READERS = (
-    Role.DEPT_CLERK,
-    Role.DEPT_HEAD,
-    *selectors.DISTRICT_ROLES,
-    Role.STREET_OFFICER,
-    Role.COMMUNITY_OFFICER,
-)
 EVENT_LABELS = {
     **ACTION_LABELS,
     "create": gettext_lazy("新建申请"),
     "opinion": gettext_lazy("回复意见"),
-}
-# What a stored document is served as, by extension; anything else is a plain download.
-CONTENT_TYPES = {
-    "pdf": "application/pdf",
-    "ofd": "application/ofd",
-    "doc": "application/msword",
-    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "xls": "application/vnd.ms-excel",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "wps": "application/vnd.ms-works",
-    "jpg": "image/jpeg",
-    "jpeg": "image/jpeg",
-    "png": "image/png",
 }
 
 
@@ -93,7 +72,7 @@ def _application_or_404(request: HttpRequest, application_id: int) -> Applicatio
 
 @login_required
 def application_index(request: HttpRequest) -> HttpResponse:
-    if not request.user.has_role(*APPLICATION_READERS):
+    if not request.user.has_role(*selectors.APPLICATION_ROLES):
         raise PermissionDenied
     applications = selectors.applications_visible_to(user=request.user)
     state = request.GET.get("state", "")
@@ -264,7 +243,9 @@ def _render_detail(
         "admission.edit_application", application
     )
     opinion_form = None
-    if _awaits_opinion_from(user, application, consultations):
+    if application.state == ApplicationState.IN_CONSULTATION and selectors.awaits_opinion_from(
+        user=user, consultations=consultations
+    ):
         opinion_form = bound.get("opinion") or OpinionForm(prefix="opinion")
     shown = {*actions, *(["upload"] if editable else []), *(["opinion"] if opinion_form else [])}
     for key, form in bound.items():
@@ -310,21 +291,6 @@ def _render_detail(
         )
         context["deadline"] = open_ones[0].deadline if open_ones else None
     return render(request, "admission/application_detail.html", context)
-
-
-def _awaits_opinion_from(user: User, application: Application, consultations) -> bool:
-    """An invited street or community that has not answered the open consultation yet."""
-    unit = user.unit
-    if application.state != ApplicationState.IN_CONSULTATION or unit is None:
-        return False
-    if not user.has_role(Role.STREET_OFFICER, Role.COMMUNITY_OFFICER):
-        return False
-    return any(
-        opinion.region_id == unit.region_id and opinion.answered_at is None
-        for consultation in consultations
-        if consultation.closed_at is None
-        for opinion in consultation.opinions.all()
-    )
 
 
 def _criteria_rows(application: Application) -> list[dict]:
@@ -455,27 +421,17 @@ def document_upload(request: HttpRequest, application_id: int) -> HttpResponse:
     return _render_detail(request, application, {"upload": form})
 
 
-def attachment_header(filename: str) -> str:
-    """Content-Disposition for a download keeping a Chinese name (RFC 6266 / RFC 5987)."""
-    extension = filename.rsplit(".", 1)[-1] if "." in filename else ""
-    ascii_name = filename.encode("ascii", "ignore").decode().replace('"', "").replace("\\", "")
-    if not ascii_name.strip(". ") or ascii_name == f".{extension}":
-        ascii_name = f"document.{extension}" if extension else "document"
-    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
-
-
 @login_required
 def document_download(request: HttpRequest, application_id: int, document_id: int) -> HttpResponse:
     application = _application_or_404(request, application_id)
     document = application.documents.filter(pk=document_id).first()
     if document is None:
         raise Http404
-    extension = document.name.rsplit(".", 1)[-1].lower() if "." in document.name else ""
     response = HttpResponse(
         bytes(document.content),
-        content_type=CONTENT_TYPES.get(extension, "application/octet-stream"),
+        content_type=services.document_content_type(document.name),
     )
-    response["Content-Disposition"] = attachment_header(document.name)
+    response["Content-Disposition"] = content_disposition(document.name)
     response["Cache-Control"] = "private, no-store"
     return response
 

@@ -1,6 +1,5 @@
 import datetime as dt
 from functools import wraps
-from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -37,6 +36,7 @@ from jianfu.catalog.models import (
     PowerType,
 )
 from jianfu.core.errors import DomainError
+from jianfu.core.http import content_disposition
 from jianfu.core.models import BackgroundJob
 from jianfu.core.views import form_error
 from jianfu.org.models import RegionLevel
@@ -235,7 +235,7 @@ def list_export(
         raise Http404
     response = HttpResponse(export_bytes(version, fmt), content_type=FORMATS[fmt])
     filename = export_filename(version, fmt)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    response["Content-Disposition"] = content_disposition(filename)
     return response
 
 

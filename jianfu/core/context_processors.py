@@ -2,21 +2,8 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from jianfu.admission.selectors import APPLICATION_ROLES
 from jianfu.core.notifications import notifications_unread
-from jianfu.org.roles import Role
-
-# Who works with admission applications: the departments, the district offices, and the
-# streets and communities asked for their opinion.
-APPLICATION_ROLES = (
-    Role.DEPT_CLERK,
-    Role.DEPT_HEAD,
-    Role.REVIEW_OFFICER,
-    Role.GROUP_SECRETARY,
-    Role.FINANCE_OFFICER,
-    Role.AUDITOR,
-    Role.STREET_OFFICER,
-    Role.COMMUNITY_OFFICER,
-)
 
 # (label, url name, who sees it: a permission, a tuple of roles, or None for every logged-in user)
 NAVIGATION = [
