@@ -32,3 +32,16 @@ def notifications_unread(*, user: User):
 def notifications_mark_read(*, user: User) -> int:
     """Mark every unread notification of the user read; returns how many there were."""
     return notifications_unread(user=user).update(read_at=timezone.now())
+
+
+def notify_each(*, messages: Iterable[tuple[int, str, str]]) -> None:
+    """Tell many users one message each, (user id, message, url), in one statement once the
+    surrounding transaction commits: a dispatch to a province's communities tells thousands."""
+    from jianfu.core.bulk import insert_rows
+
+    rows = [
+        {"recipient_id": user_id, "message": str(message)[:300], "url": url}
+        for user_id, message, url in messages
+    ]
+    if rows:
+        transaction.on_commit(lambda: insert_rows(Notification, rows))

@@ -1,5 +1,7 @@
 """The REST API: bearer tokens, the error format, cursor pagination and jurisdiction."""
 
+import base64
+import json
 import re
 
 import pytest
@@ -124,6 +126,14 @@ def test_region_filters_by_parent_and_level(personas, login):
 
 def test_a_bad_cursor_is_a_clear_error(personas, login):
     response = login(personas.dept_clerk).get("/api/v1/regions?cursor=%%%")
+    assert response.status_code == 422
+    assert response.json()["error"]["code"] == "invalid_cursor"
+
+
+@pytest.mark.parametrize("value", ["x", [1], {"id": 1}, True])
+def test_a_well_formed_cursor_of_the_wrong_kind_is_a_clear_error(personas, login, value):
+    cursor = base64.urlsafe_b64encode(json.dumps(value).encode()).decode().rstrip("=")
+    response = login(personas.dept_clerk).get(f"/api/v1/units?cursor={cursor}")
     assert response.status_code == 422
     assert response.json()["error"]["code"] == "invalid_cursor"
 
