@@ -99,6 +99,15 @@ class AdmissionSettings(models.Model):
         _("每名社区工作者每年可承接协助工作小时数"), default=300
     )
     capacity_blocks = models.BooleanField(_("超出负担预算时禁止准入"), default=False)
+    # The rule a refusal notice (不予受理告知书) cites; seed 000 words it this way.
+    refusal_basis = models.TextField(
+        _("拒绝受理依据"),
+        # Not translated: it is the wording of a Chinese official document.
+        default=(
+            "根据本区社区工作准入制度，街道和社区凭审批文件接纳进入的机构及任务，"
+            "对不符合准入规定的有权拒绝或不受理；未经准入的工作事项，一律不得交由社区落实。"
+        ),
+    )
 
     class Meta:
         verbose_name = _("准入设置")

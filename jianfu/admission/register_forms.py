@@ -132,6 +132,15 @@ class SettingsForm(forms.Form):
         required=False,
         help_text=_("不勾选时只提示；勾选后，除非“一进一出”，超出预算的申请不能准入"),
     )
+    refusal_basis = forms.CharField(
+        label=_("拒绝受理依据"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_(
+            "街道、社区拒绝未经准入的任务时，不予受理告知书引用的规定原文；留空则使用默认表述"
+        ),
+    )
 
     def values(self) -> dict:
         return dict(self.cleaned_data)

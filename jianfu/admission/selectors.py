@@ -21,9 +21,8 @@ from jianfu.admission.models import (
 from jianfu.admission.services import may_act
 from jianfu.admission.workflow import TRANSITIONS
 from jianfu.org.models import NO_JURISDICTION, Region, User
-from jianfu.org.roles import Role
+from jianfu.org.roles import DISTRICT_ROLES, Role
 
-DISTRICT_ROLES = (Role.REVIEW_OFFICER, Role.GROUP_SECRETARY, Role.FINANCE_OFFICER, Role.AUDITOR)
 # Who works with applications: the departments, the district offices, and the streets and
 # communities asked for their opinion.
 APPLICATION_ROLES = (
@@ -110,9 +109,14 @@ def admissions_visible_to(*, user: User | None) -> QuerySet[Admission]:
     return admissions.filter(condition).distinct()
 
 
+def admission_number_cleaned(number: str) -> str:
+    """An admission number as typed, with spaces dropped and half-width brackets made full-width."""
+    return number.strip().replace(" ", "").replace("[", "〔").replace("]", "〕")
+
+
 def admission_by_number(number: str) -> Admission | None:
     """The public lookup of an admission number (spaces and half-width brackets tolerated)."""
-    cleaned = number.strip().replace(" ", "").replace("[", "〔").replace("]", "〕")
+    cleaned = admission_number_cleaned(number)
     # The agreement PDFs are not needed to answer "is this number valid?".
     renewals = Admission.objects.defer("agreement_pdf")
     return (

@@ -11,7 +11,6 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -41,7 +40,6 @@ from jianfu.admission.models import (
 )
 from jianfu.admission.rules import party_allows
 from jianfu.admission.workflow import ACTION_LABELS, EDITABLE_STATES, TRANSITIONS
-from jianfu.catalog.duplicates import normalise
 from jianfu.catalog.models import CatalogList, ListKind, VersionStatus
 from jianfu.core.audit import audit_record
 from jianfu.core.errors import Conflict, Forbidden, InvalidInput
@@ -482,9 +480,10 @@ def criteria_evidence(application: Application) -> dict[str, bool]:
     }
 
 
-def negative_list_match(application: Application) -> tuple[CatalogList, str] | None:
-    """The negative-list entry the application's work falls under, if any (DESIGN invariant 2)."""
-    from jianfu.catalog.selectors import current_version
+def negative_list_match(application: Application) -> tuple[str, str] | None:
+    """(list name, entry) of the negative-list entry the application's work falls under, if
+    any (DESIGN invariant 2)."""
+    from jianfu.catalog.selectors import current_version, negative_entries_matching
 
     if application.catalog_list_id and application.catalog_list.kind == ListKind.NEGATIVE:
         name = ""
@@ -495,32 +494,13 @@ def negative_list_match(application: Application) -> tuple[CatalogList, str] | N
                 .values_list("name", flat=True)
                 .first()
             ) or ""
-        return application.catalog_list, name or application.title
-    texts = [
-        normalise(t)
-        for t in (application.title, application.proposed_item_name, application.content)
-        if t
-    ]
-    district = application.district
-    negative_lists = CatalogList.objects.filter(kind=ListKind.NEGATIVE).filter(
-        Q(region__isnull=True) | Q(region_id__in=[district.code, *_ancestors(district)])
-    )
-    for catalog_list in negative_lists:
-        version = current_version(catalog_list)
-        if version is None:
-            continue
-        for name in version.items.values_list("name", flat=True):
-            entry = normalise(name)
-            # An entry such as 招商引资 is matched wherever the application names that work.
-            if entry and any(entry in text for text in texts):
-                return catalog_list, name
+        return application.catalog_list.name, name or application.title
+    texts = (application.title, application.proposed_item_name, application.content)
+    district = application.district_id
+    for entry in negative_entries_matching(texts):
+        if entry.applies_to(district):
+            return entry.list_name, entry.name
     return None
-
-
-def _ancestors(region: Region) -> list[str]:
-    from jianfu.org.selectors import ancestor_codes
-
-    return ancestor_codes(region.code)
 
 
 def funding_gaps(application: Application, regions: Iterable[str] | None = None) -> list[str]:
@@ -656,10 +636,10 @@ def _accept(actor, application, comment, criteria: dict[str, bool] | None = None
         )
     match = negative_list_match(application)
     if match is not None:
-        catalog_list, entry = match
+        list_name, entry = match
         raise Conflict(
             _("该事项属于《%(list)s》中的“%(entry)s”，不得准入。")
-            % {"list": catalog_list.name, "entry": entry},
+            % {"list": list_name, "entry": entry},
             code="negative_list",
         )
     evidence = criteria_evidence(application)
@@ -796,7 +776,7 @@ def _decide(
         if match is not None:
             raise Conflict(
                 _("该事项属于《%(list)s》中的“%(entry)s”，不得准入。")
-                % {"list": match[0].name, "entry": match[1]},
+                % {"list": match[0], "entry": match[1]},
                 code="negative_list",
             )
     decision = Decision.objects.create(
@@ -1161,6 +1141,11 @@ def _admission_set_state(
         % {"number": admission.number, "state": AdmissionState(state).label},
         url=reverse("admission_detail", args=[admission.pk]),
     )
+    # Tasks already sent under the admission are checked again: revoked or suspended, they
+    # become refusable where they are still open; resumed, they are admitted again.
+    from jianfu.dispatch.services import deliveries_recheck
+
+    deliveries_recheck(admission=admission, actor=actor)
     return admission
 
 
@@ -1215,7 +1200,7 @@ def admission_renew(
     if admission.application_id and (match := negative_list_match(admission.application)):
         raise Conflict(
             _("该事项属于《%(list)s》中的“%(entry)s”，不得准入。")
-            % {"list": match[0].name, "entry": match[1]},
+            % {"list": match[0], "entry": match[1]},
             code="negative_list",
         )
     unfunded = admission.scope.filter(funding_fen__lte=0).select_related("region")
@@ -1389,8 +1374,9 @@ SETTINGS_NUMBERS = (
     "provisional_days",
     "hours_per_worker",
 )
-SETTINGS_FIELDS = ("number_prefix", *SETTINGS_NUMBERS, "capacity_blocks")
+SETTINGS_FIELDS = ("number_prefix", *SETTINGS_NUMBERS, "capacity_blocks", "refusal_basis")
 PREFIX_MAX = 10
+REFUSAL_BASIS_MAX = 2000
 # A PositiveSmallIntegerField holds at most 32767; no deadline needs more than a year's days.
 DAYS_MAX = 366
 
@@ -1443,6 +1429,14 @@ def admission_settings_update(
             cleaned[name] = _positive(values[name], label, maximum)
     if "capacity_blocks" in values:
         cleaned["capacity_blocks"] = bool(values["capacity_blocks"])
+    if "refusal_basis" in values:
+        basis = str(values["refusal_basis"] or "").strip()
+        if len(basis) > REFUSAL_BASIS_MAX:
+            raise InvalidInput(_("拒绝受理依据不能超过 %(n)d 个字。") % {"n": REFUSAL_BASIS_MAX})
+        # Left empty, the refusal notice cites the default wording (seed 000) again.
+        cleaned["refusal_basis"] = (
+            basis or AdmissionSettings._meta.get_field("refusal_basis").get_default()
+        )
     changes = {
         name: {"before": getattr(settings, name), "after": value}
         for name, value in cleaned.items()

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import connection
@@ -31,7 +33,7 @@ from jianfu.catalog.models import (
     ListVersion,
     VersionStatus,
 )
-from jianfu.org.models import NO_JURISDICTION, Region, RegionLevel, User
+from jianfu.org.models import NO_JURISDICTION, PREFIX_LENGTH, Region, RegionLevel, User
 from jianfu.org.selectors import ancestor_codes
 
 PUBLIC_STATUSES = (VersionStatus.PUBLISHED, VersionStatus.SUPERSEDED)
@@ -378,3 +380,65 @@ def duplicate_candidates(*, user: User, district_code: str) -> list[Item]:
     lists = lists_visible_to(user=user).filter(district_code=district_code)
     versions = [v for lst in lists if (v := working_version(user=user, catalog_list=lst))]
     return list(Item.objects.filter(version__in=versions).select_related("version__list"))
+
+
+@dataclass(frozen=True)
+class NegativeEntry:
+    """An item of a published negative list (负面清单), with the regions the list applies to."""
+
+    list_name: str
+    name: str
+    key: str
+    # The code prefix of the list's region; "" for a national list, which applies everywhere.
+    prefix: str
+
+    def applies_to(self, code: str) -> bool:
+        return code.startswith(self.prefix)
+
+
+def negative_entries_matching(
+    texts: Iterable[str], *, keys: Iterable[object] = ()
+) -> list[NegativeEntry]:
+    """Entries of the negative lists in force that one of `texts` names, or whose item key is
+    in `keys`; one query, whatever the number of lists.
+
+    An entry names one or more kinds of work: 招商引资、项目引进等经济指标任务 is matched wherever
+    a text names 招商引资 or 项目引进 (see `negative_terms`).
+    """
+    from jianfu.catalog.duplicates import normalise
+    from jianfu.catalog.models import ListKind
+
+    normalised = [normalise(text) for text in texts if text]
+    wanted = {str(key) for key in keys if key}
+    rows = Item.objects.filter(
+        version__status=VersionStatus.PUBLISHED, version__list__kind=ListKind.NEGATIVE
+    ).values_list(
+        "name",
+        "key",
+        "version__list__name",
+        "version__list__region_id",
+        "version__list__region__level",
+    )
+    found = []
+    for name, key, list_name, region_code, level in rows.order_by("version__list_id", "position"):
+        terms = [normalise(term) for term in negative_terms(name)]
+        named = any(term and term in text for term in terms for text in normalised)
+        if str(key) in wanted or named:
+            prefix = region_code[: PREFIX_LENGTH[RegionLevel(level)]] if region_code else ""
+            found.append(NegativeEntry(list_name, name, str(key), prefix))
+    return found
+
+
+NEGATIVE_SEPARATORS = re.compile(r"[、，,；;/／]")
+
+
+def negative_terms(entry: str) -> list[str]:
+    """The kinds of work a negative-list entry names. An enumeration names each of its parts,
+    the last up to 等 ("and the like"): 招商引资、项目引进等经济指标任务 → 招商引资, 项目引进.
+    An entry without one (文明等级评比) is one kind of work and is matched whole."""
+    parts = NEGATIVE_SEPARATORS.split(entry)
+    if len(parts) < 2:
+        return [entry]
+    parts[-1] = parts[-1].split("等", 1)[0]
+    # A part shorter than two characters says nothing on its own.
+    return [part.strip() for part in parts if len(part.strip()) >= 2] or [entry]

@@ -22,3 +22,6 @@ class Role(models.TextChoices):
 # 三权分立 (等保 2.0 level 3): these three duties are never held by one account, and an
 # administrator account holds no business role either.
 ADMIN_ROLES = frozenset({Role.SYSTEM_ADMIN, Role.SECURITY_ADMIN, Role.AUDIT_ADMIN})
+
+# The district's offices that oversee every department's work in the district.
+DISTRICT_ROLES = (Role.REVIEW_OFFICER, Role.GROUP_SECRETARY, Role.FINANCE_OFFICER, Role.AUDITOR)
