@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "jianfu.org",
     "jianfu.catalog",
     "jianfu.admission",
+    "jianfu.dispatch",
     "jianfu.api",
 ]
 

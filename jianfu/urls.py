@@ -84,5 +84,6 @@ urlpatterns = [
         name="public_list_export",
     ),
     path("", include("jianfu.admission.urls")),
+    path("", include("jianfu.dispatch.urls")),
     path("api/v1/", api.urls),
 ]

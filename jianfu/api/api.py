@@ -72,12 +72,14 @@ def _register_routers() -> None:
     from jianfu.admission.api import router as admission_router
     from jianfu.api.me import router as me_router
     from jianfu.catalog.api import router as catalog_router
+    from jianfu.dispatch.api import router as dispatch_router
     from jianfu.org.api import router as org_router
 
     api.add_router("/", me_router)
     api.add_router("/", org_router)
     api.add_router("/", catalog_router)
     api.add_router("/", admission_router)
+    api.add_router("/", dispatch_router)
 
 
 _register_routers()

@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from jianfu.admission.selectors import APPLICATION_ROLES
 from jianfu.core.notifications import notifications_unread
+from jianfu.org.roles import DISTRICT_ROLES, Role
 
 # (label, url name, who sees it: a permission, a tuple of roles, or None for every logged-in user)
 NAVIGATION = [
@@ -11,6 +12,10 @@ NAVIGATION = [
     (_("清单"), "catalog_index", "catalog.view_lists"),
     (_("准入申请"), "application_index", APPLICATION_ROLES),
     (_("准入登记"), "admission_index", None),
+    (_("任务派发"), "task_index", (Role.DEPT_CLERK, Role.DEPT_HEAD, *DISTRICT_ROLES)),
+    (_("任务收件箱"), "inbox", (Role.COMMUNITY_OFFICER, Role.STREET_OFFICER)),
+    (_("拒绝审核"), "refusal_reviews", (Role.STREET_OFFICER, Role.GROUP_SECRETARY)),
+    (_("违规统计"), "violations", DISTRICT_ROLES),
     (_("区划管理"), "region_index", "org.manage_regions"),
     (_("单位管理"), "unit_index", "org.manage_units"),
     (_("账号管理"), "account_index", "org.manage_users"),
@@ -39,4 +44,11 @@ def navigation(request: HttpRequest) -> dict:
         url = reverse(name)
         active = request.path == url if name == "home" else request.path.startswith(url)
         items.append({"label": label, "url": url, "active": active})
+    # One entry is current: the one with the longest URL the path starts with (/tasks/refusals/
+    # is 拒绝审核, not 任务派发 at /tasks/).
+    current = max(
+        (item for item in items if item["active"]), key=lambda i: len(i["url"]), default=None
+    )
+    for item in items:
+        item["active"] = item is current
     return {"navigation": items, "unread_notifications": notifications_unread(user=user).count()}

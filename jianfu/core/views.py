@@ -89,7 +89,12 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/home.html", selectors.home_for(user=request.user))
+    # Imported here: the dispatch pages import this module's helpers.
+    from jianfu.dispatch.views import home_cards
+
+    context = selectors.home_for(user=request.user)
+    context["tasks"] = home_cards(user=request.user)
+    return render(request, "core/home.html", context)
 
 
 @require_GET

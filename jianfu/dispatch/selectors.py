@@ -1,0 +1,228 @@
+"""Reads in dispatch, each scoped to the acting user (or, for the scorecard, the public)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import ExtractYear
+
+from jianfu.dispatch.models import Delivery, DeliveryStatus, RecipientLevel, Task, TaskStatus
+from jianfu.org.models import NO_JURISDICTION, Unit, UnitType, User
+from jianfu.org.roles import DISTRICT_ROLES, Role
+
+
+def _district_office_prefix(user: User) -> str | bool | None:
+    """The code prefix a district office oversees (None: everything), or False for anyone else.
+
+    A street's or community's staff are not district offices, whatever role they hold.
+    """
+    if not user.has_role(*DISTRICT_ROLES):
+        return False
+    prefix = user.jurisdiction_prefix
+    if prefix == NO_JURISDICTION or (prefix is not None and len(prefix) > 6):
+        return False
+    return prefix
+
+
+def tasks_visible_to(*, user: User) -> QuerySet[Task]:
+    """Own department's tasks; every task from the district for its offices; for a street, the
+    tasks that reached it or its communities."""
+    if not user.is_authenticated or user.unit_id is None:
+        return Task.objects.none()
+    condition = Q(department_id=user.unit_id)
+    office = _district_office_prefix(user)
+    if office is None:
+        condition = Q()
+    elif office:
+        condition |= Q(district_code__startswith=office)
+    unit = user.unit
+    if user.has_role(Role.STREET_OFFICER) and unit.region_id and unit.is_active:
+        street = unit.region.prefix
+        reached = Delivery.objects.filter(region__code__startswith=street).values("task_id")
+        condition |= Q(pk__in=reached)
+    return Task.objects.filter(condition).select_related("department", "admission")
+
+
+def task_visible_to(*, user: User, task_id: int) -> Task | None:
+    return tasks_visible_to(user=user).filter(pk=task_id).first()
+
+
+def deliveries_of(*, user: User, task: Task) -> QuerySet[Delivery]:
+    """The task's deliveries the user may see: all of them for the department and the district's
+    offices; a street's own and its communities' for a street officer."""
+    deliveries = task.deliveries.select_related("region")
+    office = _district_office_prefix(user)
+    if user.unit_id == task.department_id or office is None:
+        return deliveries
+    if office is not False and task.district_code.startswith(office):
+        return deliveries
+    unit = user.unit
+    if unit is not None and unit.region_id and user.has_role(Role.STREET_OFFICER):
+        return deliveries.filter(region__code__startswith=unit.region.prefix)
+    return deliveries.none()
+
+
+def deliveries_visible_to(*, user: User) -> QuerySet[Delivery]:
+    """Every delivery the user may open: sent by their department, in their district (offices),
+    in their street (street officers), or to their own street or community."""
+    if not user.is_authenticated or user.unit_id is None or not user.unit.is_active:
+        return Delivery.objects.none()
+    unit = user.unit
+    condition = Q(task__department_id=unit.pk)
+    office = _district_office_prefix(user)
+    if office is None:
+        condition = Q()
+    elif office:
+        condition |= Q(task__district_code__startswith=office)
+    if unit.region_id and user.has_role(Role.STREET_OFFICER):
+        condition |= Q(region__code__startswith=unit.region.prefix)
+    if unit.region_id and user.has_role(Role.COMMUNITY_OFFICER):
+        condition |= Q(region_id=unit.region_id)
+    # A dispatch still fanning out has reached nobody yet.
+    return Delivery.objects.filter(condition, task__status__in=SENT_STATUSES).select_related(
+        "task__department", "region"
+    )
+
+
+SENT_STATUSES = (TaskStatus.DISPATCHED, TaskStatus.CANCELLED)
+
+
+def delivery_visible_to(*, user: User, delivery_id: int) -> Delivery | None:
+    return deliveries_visible_to(user=user).filter(pk=delivery_id).first()
+
+
+def inbox_for(
+    *, user: User, status: str = "", admitted: bool | None = None, task: int | None = None
+) -> QuerySet[Delivery]:
+    """The deliveries addressed to the user's own street or community, newest first."""
+    unit = user.unit if user.is_authenticated else None
+    if unit is None or not unit.region_id or not unit.is_active:
+        return Delivery.objects.none()
+    level = {
+        Role.COMMUNITY_OFFICER: RecipientLevel.COMMUNITY,
+        Role.STREET_OFFICER: RecipientLevel.STREET,
+    }
+    levels = [value for role, value in level.items() if user.has_role(role)]
+    deliveries = Delivery.objects.filter(
+        region_id=unit.region_id,
+        task__recipient_level__in=levels,
+        task__status__in=SENT_STATUSES,
+    )
+    if status:
+        deliveries = deliveries.filter(status=status)
+    if admitted is not None:
+        deliveries = deliveries.filter(admitted=admitted)
+    if task:
+        deliveries = deliveries.filter(task_id=task)
+    return deliveries.select_related("task__department", "region").order_by("-task_id")
+
+
+def refusals_to_review(*, user: User) -> QuerySet[Delivery]:
+    """Refusals of admitted work waiting for this user's review: a street officer's for the
+    street's communities, the group office's for the district's streets."""
+    unit = user.unit if user.is_authenticated else None
+    if unit is None or not unit.region_id or not unit.is_active:
+        return Delivery.objects.none()
+    condition = Q(pk__in=[])
+    if user.has_role(Role.STREET_OFFICER) and len(unit.region.prefix) == 9:
+        condition |= Q(
+            region__code__startswith=unit.region.prefix,
+            task__recipient_level=RecipientLevel.COMMUNITY,
+        )
+    if user.has_role(Role.GROUP_SECRETARY) and unit.type == UnitType.GROUP_OFFICE:
+        condition |= Q(
+            region__code__startswith=unit.district_code[:6],
+            task__recipient_level=RecipientLevel.STREET,
+        )
+    return (
+        Delivery.objects.filter(
+            condition,
+            status=DeliveryStatus.REFUSAL_REQUESTED,
+            task__status=TaskStatus.DISPATCHED,
+        )
+        .select_related("task__department", "region")
+        .order_by("updated_at")
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Violation accounting
+
+
+@dataclass
+class ViolationRow:
+    """One department's record for a year (requirement: violation accounting)."""
+
+    department: Unit
+    dispatches: int = 0
+    unadmitted_dispatches: int = 0
+    deliveries: int = 0
+    unadmitted_deliveries: int = 0
+    refusals: int = 0
+    refusals_of_unadmitted: int = 0
+    late_completions: int = 0
+
+    @property
+    def unadmitted_rate(self) -> float | None:
+        """Share of deliveries that arrived unadmitted."""
+        return self.unadmitted_deliveries / self.deliveries if self.deliveries else None
+
+
+def violations(*, departments: QuerySet[Unit], year: int) -> list[ViolationRow]:
+    """Each department's dispatches, unadmitted deliveries, refusals and late completions in
+    `year` (by the day a task was sent); two queries, whatever the number of departments."""
+    rows = {unit.pk: ViolationRow(unit) for unit in departments}
+    if not rows:
+        return []
+    tasks = (
+        Task.objects.filter(department_id__in=rows, status__in=SENT_STATUSES)
+        .annotate(year=ExtractYear("created_at"))
+        .filter(year=year)
+    )
+    per_task = tasks.values("department_id").annotate(
+        dispatches=Count("pk", distinct=True),
+        unadmitted=Count("pk", filter=Q(deliveries__admitted_on_arrival=False), distinct=True),
+    )
+    for found in per_task:
+        row = rows[found["department_id"]]
+        row.dispatches, row.unadmitted_dispatches = found["dispatches"], found["unadmitted"]
+    per_delivery = (
+        Delivery.objects.filter(task__in=tasks.values("pk"))
+        .values("task__department_id")
+        .annotate(
+            deliveries=Count("pk"),
+            unadmitted=Count("pk", filter=Q(admitted_on_arrival=False)),
+            refusals=Count("pk", filter=Q(status=DeliveryStatus.REFUSED)),
+            refusals_of_unadmitted=Count(
+                "pk", filter=Q(status=DeliveryStatus.REFUSED, refused_while_admitted=False)
+            ),
+            late=Count("pk", filter=Q(completed_late=True)),
+        )
+    )
+    for found in per_delivery:
+        row = rows[found["task__department_id"]]
+        row.deliveries, row.unadmitted_deliveries = found["deliveries"], found["unadmitted"]
+        row.refusals = found["refusals"]
+        row.refusals_of_unadmitted = found["refusals_of_unadmitted"]
+        row.late_completions = found["late"]
+    return sorted(
+        rows.values(),
+        key=lambda r: (-r.unadmitted_deliveries, -r.refusals, r.department.sort_key),
+    )
+
+
+def departments_for_violations(*, user: User | None, district_code: str = "") -> QuerySet[Unit]:
+    """The departments whose record the user may read: the district's, for its offices and
+    for the public scorecard (`user` None); a department's own otherwise."""
+    departments = Unit.objects.filter(type=UnitType.DEPARTMENT)
+    if user is None:
+        return departments.filter(district_code=district_code) if district_code else departments
+    office = _district_office_prefix(user)
+    if office is None:
+        scoped = departments
+    elif office:
+        scoped = departments.filter(district_code__startswith=office)
+    else:
+        scoped = departments.filter(pk=user.unit_id)
+    return scoped.filter(district_code=district_code) if district_code else scoped

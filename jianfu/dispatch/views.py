@@ -1,0 +1,652 @@
+"""Task pages: the department's dispatches, the recipients' inbox and answers, the street's review
+of refusals, the refusal notice, and the violation counts (staff and public). Reads go through
+dispatch.selectors, writes through dispatch.services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms as django_forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
+from django.views.decorators.http import require_http_methods, require_POST
+
+from jianfu.admission import selectors as admission_selectors
+from jianfu.admission.models import AdmissionState
+from jianfu.admission.register_forms import year_from
+from jianfu.catalog.models import Item, ListKind, VersionStatus
+from jianfu.core.errors import DomainError, Forbidden, InvalidInput
+from jianfu.core.http import content_disposition
+from jianfu.core.views import form_error
+from jianfu.dispatch import documents, selectors, services
+from jianfu.dispatch.forms import (
+    ACTION_FORMS,
+    ACTION_LABELS,
+    CancelForm,
+    InboxFilterForm,
+    TaskFilterForm,
+    TaskForm,
+    action_arguments,
+)
+from jianfu.dispatch.models import (
+    Delivery,
+    DeliveryStatus,
+    OutputKind,
+    RecipientLevel,
+    Task,
+    TaskStatus,
+)
+from jianfu.org.models import LEVEL_ORDER, Region, RegionLevel, Unit, UnitType, User
+from jianfu.org.roles import DISTRICT_ROLES, Role
+from jianfu.org.selectors import ancestor_codes
+
+PAGE_SIZE = 50
+# A task may reach 30,000 recipients; its page shows them a page at a time.
+RECIPIENTS_PAGE_SIZE = 100
+# Who works with the task list: the departments that send, the streets that receive and review,
+# the district's offices that watch.
+TASK_ROLES = (Role.DEPT_CLERK, Role.DEPT_HEAD, Role.STREET_OFFICER, *DISTRICT_ROLES)
+RECIPIENT_ROLES = (Role.COMMUNITY_OFFICER, Role.STREET_OFFICER)
+REVIEW_ROLES = (Role.STREET_OFFICER, Role.GROUP_SECRETARY)
+YEARS_OFFERED = 5
+# The field of an action's form that a service's InvalidInput is about.
+NOTE_FIELDS = {"refuse": "reason", "overrule_refusal": "note"}
+
+
+# Helpers ----------------------------------------------------------------------------------------
+
+
+def _task_or_404(request: HttpRequest, task_id: int) -> Task:
+    task = selectors.task_visible_to(user=request.user, task_id=task_id)
+    if task is None:
+        raise Http404
+    return task
+
+
+def _delivery_or_404(request: HttpRequest, delivery_id: int) -> Delivery:
+    delivery = selectors.delivery_visible_to(user=request.user, delivery_id=delivery_id)
+    if delivery is None:
+        raise Http404
+    return delivery
+
+
+def _safe_next(request: HttpRequest) -> str:
+    """The page a row's button came from (the inbox, the reviews), if it is one of ours."""
+    target = request.POST.get("next", "")
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
+        target, {request.get_host()}, request.is_secure()
+    ):
+        return target
+    return ""
+
+
+def _tasks_filtered(
+    tasks: QuerySet[Task], *, status: str, unadmitted: bool, year: int | None
+) -> QuerySet[Task]:
+    if status:
+        tasks = tasks.filter(status=status)
+    if unadmitted:
+        tasks = tasks.filter(unadmitted_total__gt=0)
+    if year:
+        tasks = tasks.filter(created_at__year=year)
+    return tasks
+
+
+def _years(chosen: int) -> list[int]:
+    """This year and the ones before it, and the year asked for if it is older."""
+    this_year = timezone.localdate().year
+    years = list(range(this_year, this_year - YEARS_OFFERED, -1))
+    if chosen not in years:
+        years.append(chosen)
+    return sorted(years, reverse=True)
+
+
+def _with_reasons(task: Task, deliveries) -> list[Delivery]:
+    rows = list(deliveries)
+    for delivery in rows:
+        delivery.reason_texts = services.reason_texts(task, delivery.reasons)
+    return rows
+
+
+def _outputs(task: Task) -> list[tuple[str, list[str]]]:
+    """The required outputs grouped by kind: (报表, [names]) …"""
+    return [
+        (kind.label, names)
+        for kind in OutputKind
+        if (names := [o["name"] for o in task.outputs if o.get("kind") == kind])
+    ]
+
+
+# The task list ----------------------------------------------------------------------------------
+
+
+@login_required
+def task_index(request: HttpRequest) -> HttpResponse:
+    user: User = request.user
+    if not user.has_role(*TASK_ROLES):
+        raise PermissionDenied
+    visible = selectors.tasks_visible_to(user=user)
+    form = TaskFilterForm(request.GET or None)
+    tasks = _tasks_filtered(visible, **form.filters())
+    page = Paginator(tasks, PAGE_SIZE).get_page(request.GET.get("page"))
+    years = [d.year for d in visible.order_by().datetimes("created_at", "year", order="DESC")]
+    context = {
+        "page": page,
+        "form": form,
+        "filters": form.filters(),
+        "query": request.GET.copy(),
+        "statuses": TaskStatus.choices,
+        "years": years,
+        "can_dispatch": user.has_perm("dispatch.dispatch_task"),
+        "own_record": user.unit is not None and user.unit.type == UnitType.DEPARTMENT,
+    }
+    return render(request, "dispatch/task_index.html", context)
+
+
+# The dispatch form --------------------------------------------------------------------------------
+
+
+def _admission_choices(user: User) -> list[tuple[str, str]]:
+    """The department's admissions in force today, by number."""
+    today = timezone.localdate()
+    admissions = (
+        admission_selectors.admissions_visible_to(user=user)
+        .filter(department_id=user.unit_id, state=AdmissionState.ACTIVE)
+        .filter(valid_from__lte=today, valid_until__gte=today)
+        .defer("agreement_pdf")
+        .order_by("-year", "-sequence")
+    )
+    return [(a.number, f"{a.number} {a.title}") for a in admissions]
+
+
+def _duty_item_choices(unit: Unit) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The items of the duty lists in force for the department's district (its own, the
+    regions' above it and the national ones), grouped by list."""
+    district = unit.district_code or unit.region_id
+    codes = [district, *ancestor_codes(district)]
+    items = (
+        Item.objects.filter(
+            version__status=VersionStatus.PUBLISHED, version__list__kind=ListKind.DUTY
+        )
+        .filter(Q(version__list__region__isnull=True) | Q(version__list__region_id__in=codes))
+        .select_related("version__list")
+        .order_by("version__list__region_id", "version__list_id", "position", "id")
+    )
+    groups: dict[int, tuple[str, list[tuple[str, str]]]] = {}
+    for item in items:
+        catalog_list = item.version.list
+        label = f"{catalog_list.name}（{catalog_list.get_level_display()}）"
+        group = groups.setdefault(catalog_list.pk, (label, []))
+        group[1].append((str(item.key), f"{item.code} {item.name}".strip()))
+    return list(groups.values())
+
+
+def _recipient_tree(unit: Unit) -> tuple[Region, list[tuple[Region, list[Region]]]]:
+    """The department's region and the two levels below it (a district's streets and their
+    communities), for the recipient checkboxes; one query."""
+    root = unit.region
+    below = LEVEL_ORDER[LEVEL_ORDER.index(root.level) + 1 :][:2]
+    today = timezone.localdate()
+    regions = (
+        Region.objects.filter(code__startswith=root.prefix, level__in=below)
+        .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=today))
+        .order_by("code")
+    )
+    parents: dict[str, tuple[Region, list[Region]]] = {}
+    children = []
+    for region in regions:
+        if region.level == below[0]:
+            parents[region.code] = (region, [])
+        else:
+            children.append(region)
+    for region in children:
+        if region.parent_id in parents:
+            parents[region.parent_id][1].append(region)
+    return root, list(parents.values())
+
+
+def _task_form(request: HttpRequest) -> tuple[TaskForm, Region, list]:
+    user: User = request.user
+    root, groups = _recipient_tree(user.unit)
+    regions = [root, *(r for parent, kids in groups for r in (parent, *kids))]
+    form = TaskForm(
+        request.POST if request.method == "POST" else None,
+        admissions=_admission_choices(user),
+        duty_items=_duty_item_choices(user.unit),
+        regions=regions,
+    )
+    return form, root, groups
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def task_new(request: HttpRequest) -> HttpResponse:
+    if not request.user.has_perm("dispatch.dispatch_task"):
+        raise PermissionDenied
+    form, root, groups = _task_form(request)
+    if request.method == "POST" and form.is_valid():
+        try:
+            task = services.task_dispatch(actor=request.user, **form.service_kwargs())
+        except Forbidden as error:
+            raise PermissionDenied(str(error.message)) from error
+        except DomainError as error:
+            form_error(form, error)
+        else:
+            if task.status == TaskStatus.DISPATCHING:
+                messages.info(request, _("任务正在派发，接收单位较多，完成后本页显示核对结果。"))
+            elif task.unadmitted_total:
+                messages.warning(
+                    request,
+                    _(
+                        "任务已派发到 %(total)d 个接收单位，其中 %(unadmitted)d 个未准入，"
+                        "对方可以直接拒绝。"
+                    )
+                    % {"total": task.recipients_total, "unadmitted": task.unadmitted_total},
+                )
+            else:
+                messages.success(
+                    request,
+                    _("任务已派发到 %(total)d 个接收单位，均已准入。")
+                    % {"total": task.recipients_total},
+                )
+            return redirect("task_detail", task_id=task.pk)
+    picked = form.picked()
+    context = {
+        "form": form,
+        "root": root,
+        "root_picked": root.code in picked,
+        "groups": [
+            (parent, parent.code in picked, [(r, r.code in picked) for r in kids])
+            for parent, kids in groups
+        ],
+    }
+    return render(request, "dispatch/task_form.html", context)
+
+
+# One task -----------------------------------------------------------------------------------------
+
+
+def _render_task(
+    request: HttpRequest, task: Task, cancel_form: CancelForm | None = None
+) -> HttpResponse:
+    user: User = request.user
+    visible = selectors.deliveries_of(user=user, task=task)
+    counts = visible.aggregate(
+        total=Count("pk"),
+        unadmitted=Count("pk", filter=Q(admitted=False)),
+        unadmitted_on_arrival=Count("pk", filter=Q(admitted_on_arrival=False)),
+        late=Count("pk", filter=Q(completed_late=True)),
+        **{status: Count("pk", filter=Q(status=status)) for status in DeliveryStatus.values},
+    )
+    only_unadmitted = request.GET.get("unadmitted") == "1"
+    status = request.GET.get("status", "")
+    deliveries = visible.order_by("region_id")
+    if only_unadmitted:
+        deliveries = deliveries.filter(admitted=False)
+    if status in DeliveryStatus.values:
+        deliveries = deliveries.filter(status=status)
+    page = Paginator(deliveries, RECIPIENTS_PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = _with_reasons(task, page.object_list)
+    admission_visible = bool(
+        task.admission_id
+        and admission_selectors.admissions_visible_to(user=user)
+        .filter(pk=task.admission_id)
+        .exists()
+    )
+    may_cancel = task.status == TaskStatus.DISPATCHED and user.has_perm(
+        "dispatch.cancel_task", task
+    )
+    context = {
+        "task": task,
+        "job": task.job if task.status == TaskStatus.DISPATCHING else None,
+        "outputs": _outputs(task),
+        "counts": counts,
+        "status_counts": [(value, label, counts[value]) for value, label in DeliveryStatus.choices],
+        "page": page,
+        "query": request.GET.copy(),
+        "only_unadmitted": only_unadmitted,
+        "status": status,
+        "statuses": DeliveryStatus.choices,
+        "admission_visible": admission_visible,
+        "cancel_form": (cancel_form or CancelForm(prefix="cancel")) if may_cancel else None,
+    }
+    return render(request, "dispatch/task_detail.html", context)
+
+
+@login_required
+def task_detail(request: HttpRequest, task_id: int) -> HttpResponse:
+    task = _task_or_404(request, task_id)
+    if request.htmx and "progress" in request.GET:
+        if task.status != TaskStatus.DISPATCHING:
+            # The fan-out has ended: the whole page changes (counts, recipients), so reload it.
+            response = HttpResponse(status=204)
+            response["HX-Refresh"] = "true"
+            return response
+        return render(
+            request, "dispatch/task_detail.html#progress", {"task": task, "job": task.job}
+        )
+    return _render_task(request, task)
+
+
+@login_required
+@require_POST
+def task_cancel(request: HttpRequest, task_id: int) -> HttpResponse:
+    task = _task_or_404(request, task_id)
+    if not request.user.has_perm("dispatch.cancel_task", task):
+        raise PermissionDenied
+    form = CancelForm(request.POST, prefix="cancel")
+    if form.is_valid():
+        try:
+            services.task_cancel(actor=request.user, task=task, reason=form.cleaned_data["reason"])
+        except Forbidden as error:
+            raise PermissionDenied(str(error.message)) from error
+        except DomainError as error:
+            if task.status != TaskStatus.DISPATCHED:
+                messages.error(request, str(error.message))
+                return redirect("task_detail", task_id=task.pk)
+            form_error(form, error)
+        else:
+            messages.success(request, _("任务已撤回，尚未办结的接收单位已收到通知。"))
+            return redirect("task_detail", task_id=task.pk)
+    messages.error(request, _("未能撤回，请查看下方标红的提示。"))
+    return _render_task(request, task, form)
+
+
+# The inbox ----------------------------------------------------------------------------------------
+
+
+@login_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    user: User = request.user
+    if not user.has_role(*RECIPIENT_ROLES):
+        raise PermissionDenied
+    form = InboxFilterForm(request.GET or None)
+    filters = form.filters()
+    deliveries = selectors.inbox_for(user=user, **filters)
+    page = Paginator(deliveries, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = list(page.object_list)
+    for delivery in rows:
+        delivery.reason_texts = services.reason_texts(delivery.task, delivery.reasons)
+        delivery.actions = services.actions_allowed(user, delivery)
+    page.object_list = rows
+    context = {
+        "page": page,
+        "form": form,
+        "filters": request.GET,
+        "query": request.GET.copy(),
+        "statuses": DeliveryStatus.choices,
+        "filtered_task": rows[0].task if filters["task"] and rows else None,
+        "next": request.get_full_path(),
+    }
+    return render(request, "dispatch/inbox.html", context)
+
+
+# One delivery -------------------------------------------------------------------------------------
+
+
+def _events(delivery: Delivery) -> list[dict]:
+    events = delivery.events.select_related("actor__unit").order_by("at", "id")
+    return [
+        {
+            "event": event,
+            # A refusal of admitted work is only a request until the street decides.
+            "label": _("申请拒绝")
+            if event.action == "refuse" and event.status == DeliveryStatus.REFUSAL_REQUESTED
+            else ACTION_LABELS.get(event.action, event.action),
+            "status": DeliveryStatus(event.status).label
+            if event.status in DeliveryStatus.values
+            else event.status,
+        }
+        for event in events
+    ]
+
+
+def _render_delivery(
+    request: HttpRequest,
+    delivery: Delivery,
+    bound: dict[str, django_forms.Form] | None = None,
+) -> HttpResponse:
+    user: User = request.user
+    bound = bound or {}
+    task = delivery.task
+    actions = services.actions_allowed(user, delivery)
+    action_forms = [
+        (action, ACTION_LABELS[action], bound.get(action) or ACTION_FORMS[action](prefix=action))
+        for action in actions
+    ]
+    for action, form in bound.items():
+        # A form the delivery's state no longer offers tells its refusal at the top.
+        if action not in actions:
+            for error in form.non_field_errors():
+                messages.error(request, error)
+        elif form.errors:
+            messages.error(request, _("未能办理，请查看下方标红的提示。"))
+    context = {
+        "delivery": delivery,
+        "task": task,
+        "outputs": _outputs(task),
+        "reasons": services.reason_texts(task, delivery.reasons),
+        "reasons_on_arrival": delivery.admitted != delivery.admitted_on_arrival,
+        "events": _events(delivery),
+        "action_forms": action_forms,
+        "task_visible": selectors.task_visible_to(user=user, task_id=task.pk) is not None,
+        "refusal_needs_review": delivery.admitted,
+        "reviewer": pgettext("refusal reviewer", "街道")
+        if task.recipient_level == RecipientLevel.COMMUNITY
+        else _("区社区减负工作领导小组办公室"),
+    }
+    return render(request, "dispatch/delivery_detail.html", context)
+
+
+@login_required
+def delivery_detail(request: HttpRequest, delivery_id: int) -> HttpResponse:
+    return _render_delivery(request, _delivery_or_404(request, delivery_id))
+
+
+def _done_message(action: str, delivery: Delivery) -> str:
+    if action == "refuse" and delivery.status == DeliveryStatus.REFUSED:
+        return _("已拒绝。不予受理告知书已生成，派发部门会收到通知。")
+    messages_by_action = {
+        "refuse": _("拒绝申请已提交，等待审核。"),
+        "accept": _("已接收任务。"),
+        "progress": _("进度已更新。"),
+        "complete": _("任务已办结。"),
+        "uphold_refusal": _("已同意拒绝，派发部门会收到不予受理告知书。"),
+        "overrule_refusal": _("已不同意拒绝，任务退回继续办理。"),
+    }
+    return messages_by_action[action]
+
+
+@login_required
+@require_POST
+def delivery_action(request: HttpRequest, delivery_id: int, action: str) -> HttpResponse:
+    if action not in ACTION_FORMS:
+        raise Http404
+    delivery = _delivery_or_404(request, delivery_id)
+    form = ACTION_FORMS[action](request.POST, prefix=action)
+    back = _safe_next(request)
+    if form.is_valid():
+        try:
+            done = services.delivery_act(
+                actor=request.user,
+                delivery=delivery,
+                action=action,
+                **action_arguments(action, form),
+            )
+        except Forbidden as error:
+            raise PermissionDenied(str(error.message)) from error
+        except InvalidInput as error:
+            # The reason or note the service found missing is marked on its own field.
+            field = NOTE_FIELDS.get(action)
+            form.add_error(field if field in form.fields else None, str(error.message))
+        except DomainError as error:
+            form_error(form, error)
+        else:
+            messages.success(request, _done_message(action, done))
+            return redirect(back or reverse("delivery_detail", args=[delivery.pk]))
+    if back:
+        # A button in a list row: the refusal is told at the top of the list it came from.
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect(back)
+    return _render_delivery(request, delivery, {action: form})
+
+
+@login_required
+def refusal_notice(request: HttpRequest, delivery_id: int) -> HttpResponse:
+    delivery = _delivery_or_404(request, delivery_id)
+    if delivery.status != DeliveryStatus.REFUSED:
+        raise Http404
+    try:
+        pdf = documents.refusal_notice_pdf(delivery)
+    except DomainError as error:
+        # No Chinese font on the server yet: say so instead of serving empty boxes.
+        return HttpResponse(
+            str(error.message), status=error.status, content_type="text/plain; charset=utf-8"
+        )
+    response = HttpResponse(pdf, content_type="application/pdf")
+    filename = _("不予受理告知书-%(reference)s-%(region)s.pdf") % {
+        "reference": delivery.task.reference,
+        "region": delivery.region.name,
+    }
+    fallback = f"refusal-notice-{delivery.task.reference}-{delivery.region_id}.pdf"
+    response["Content-Disposition"] = content_disposition(filename, inline=True, fallback=fallback)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# The street's review of refusals -----------------------------------------------------------------
+
+
+@login_required
+def refusal_reviews(request: HttpRequest) -> HttpResponse:
+    user: User = request.user
+    if not user.has_role(*REVIEW_ROLES):
+        raise PermissionDenied
+    waiting = selectors.refusals_to_review(user=user)
+    page = Paginator(waiting, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = list(page.object_list)
+    for delivery in rows:
+        delivery.reason_texts = services.reason_texts(delivery.task, delivery.reasons)
+    page.object_list = rows
+    context = {"page": page, "query": request.GET.copy(), "next": request.get_full_path()}
+    return render(request, "dispatch/refusal_reviews.html", context)
+
+
+# Violation counts ---------------------------------------------------------------------------------
+
+
+def _totals(rows: list[selectors.ViolationRow]) -> dict[str, Any]:
+    fields = (
+        "dispatches",
+        "unadmitted_dispatches",
+        "deliveries",
+        "unadmitted_deliveries",
+        "refusals",
+        "refusals_of_unadmitted",
+        "late_completions",
+    )
+    totals: dict[str, Any] = {name: sum(getattr(row, name) for row in rows) for name in fields}
+    deliveries = totals["deliveries"]
+    totals["unadmitted_rate"] = totals["unadmitted_deliveries"] / deliveries if deliveries else None
+    return totals
+
+
+def _districts_of(departments: QuerySet[Unit]) -> list[Region]:
+    codes = departments.order_by().values("district_code")
+    return list(Region.objects.filter(code__in=codes, level=RegionLevel.DISTRICT).order_by("code"))
+
+
+@login_required
+def violations(request: HttpRequest) -> HttpResponse:
+    user: User = request.user
+    readable = selectors.departments_for_violations(user=user)
+    districts = _districts_of(readable)
+    if not districts:
+        raise PermissionDenied
+    wanted = request.GET.get("district", "")
+    district = next((d for d in districts if d.code == wanted), None)
+    if district is None and len(districts) == 1:
+        district = districts[0]
+    departments = readable.filter(district_code=district.code) if district else readable
+    year = year_from(request.GET.get("year"))
+    rows = selectors.violations(departments=departments, year=year)
+    context = {
+        "rows": rows,
+        "totals": _totals(rows),
+        "year": year,
+        "years": _years(year),
+        "district": district,
+        "districts": districts,
+        # A department reads its own record only.
+        "own_department": user.unit if not user.has_role(*DISTRICT_ROLES) else None,
+    }
+    return render(request, "dispatch/violations.html", context)
+
+
+def _busiest_district(districts: list[Region], year: int) -> Region | None:
+    """The district that sent the most tasks in the year: what the scorecard opens on."""
+    busiest = (
+        Task.objects.filter(
+            district_code__in=[d.code for d in districts],
+            status__in=selectors.SENT_STATUSES,
+            created_at__year=year,
+        )
+        .values("district_code")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "district_code")
+        .first()
+    )
+    code = busiest["district_code"] if busiest else ""
+    return next((d for d in districts if d.code == code), districts[0] if districts else None)
+
+
+def public_scorecard(request: HttpRequest) -> HttpResponse:
+    """Each department's dispatches, unadmitted work and refusals, for everyone (no login)."""
+    year = year_from(request.GET.get("year"))
+    districts = _districts_of(Unit.objects.filter(type=UnitType.DEPARTMENT))
+    wanted = request.GET.get("district", "")
+    district = next((d for d in districts if d.code == wanted), None) or _busiest_district(
+        districts, year
+    )
+    rows = []
+    if district is not None:
+        departments = selectors.departments_for_violations(user=None, district_code=district.code)
+        rows = selectors.violations(departments=departments, year=year)
+    context = {
+        "rows": rows,
+        "totals": _totals(rows),
+        "year": year,
+        "years": _years(year),
+        "district": district,
+        "districts": districts,
+    }
+    return render(request, "dispatch/public_scorecard.html", context)
+
+
+# The home page ------------------------------------------------------------------------------------
+
+
+def home_cards(*, user: User) -> dict[str, Any]:
+    """The home page's task counts: the inbox's waiting work, the refusals to review."""
+    cards: dict[str, Any] = {}
+    if user.has_role(*RECIPIENT_ROLES):
+        cards["inbox"] = selectors.inbox_for(user=user).aggregate(
+            received=Count("pk", filter=Q(status=DeliveryStatus.RECEIVED)),
+            unadmitted=Count("pk", filter=Q(status=DeliveryStatus.RECEIVED, admitted=False)),
+            accepted=Count("pk", filter=Q(status=DeliveryStatus.ACCEPTED)),
+        )
+    if user.has_role(*REVIEW_ROLES):
+        cards["refusals"] = selectors.refusals_to_review(user=user).count()
+    return cards
