@@ -3,41 +3,29 @@
     .venv/bin/python benchmarks/list_import.py [--rows 100000] [--database sqlite|postgres|both]
 
 Every measurement runs in its own child process, on a fresh copy of a freshly migrated database,
-so no measurement sees the rows of another and each child's peak memory is its own. See
-benchmarks/README.md for what is compared and the goals. This is a measurement, not a test: it
-prints a table and exits 0 whether or not the goals are met.
+so no measurement sees the rows of another and each child's peak memory is its own (the machinery
+is in harness.py). See benchmarks/README.md for what is compared and the goals. This is a
+measurement, not a test: it prints a table and exits 0 whether or not the goals are met.
 """
 
 from __future__ import annotations
 
-import argparse
 import csv
-import gc
-import json
-import os
-import platform
 import random
-import resource
-import shutil
-import subprocess
-import sys
-import tempfile
 import time
 import uuid
 from pathlib import Path
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
-if str(PROJECT_DIR) not in sys.path:
-    sys.path.insert(0, str(PROJECT_DIR))
+import harness
 
+# Run again with --child for each measurement.
+SCRIPT = Path(__file__)
 SEED = 2026
 HEADERS = ["序号", "事项编码", "事项名称", "子项名称", "事项类型", "类别", "设定依据", "责任部门"]
 GOAL_RATIO = {"sqlite": 6.0, "postgres": 5.0}
 GOAL_PEAK_MB = 300
-FLOOR_RUNS = 3
-PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
-PG_DB, PG_TEMPLATE = "jianfu_bench", "jianfu_bench_template"
-RESULT_MARK = "BENCH-RESULT "
+# The PostgreSQL scratch database; its template is this name with "_template".
+POSTGRES_NAME = "jianfu_bench"
 
 # The item columns both sides write; `id` comes from the table's sequence either way.
 ITEM_COLUMNS = (
@@ -174,32 +162,6 @@ def write_files(count: int, folder: Path) -> dict:
 # Child processes ----------------------------------------------------------------------------------
 
 
-def _proc_status_kb(field: str) -> int:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith(field + ":"):
-            return int(line.split()[1])
-    return 0
-
-
-def _memory() -> dict:
-    return {
-        "rss_kb": _proc_status_kb("VmRSS"),
-        # The high-water mark of this process image; ru_maxrss can also carry the parent's
-        # peak across fork and exec, VmHWM cannot.
-        "hwm_kb": _proc_status_kb("VmHWM"),
-        "ru_maxrss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
-    }
-
-
-def _django():
-    import django
-
-    django.setup()
-    from django.db import connection
-
-    return connection
-
-
 def _region():
     from jianfu.org.models import Region
 
@@ -232,14 +194,6 @@ def _fresh_list(label: str):
     return catalog_list, draft
 
 
-def _close(connection) -> None:
-    from django.db import connections
-
-    connections.close_all()
-    if hasattr(connection, "close_pool"):
-        connection.close_pool()
-
-
 def _verify(version, records: list[tuple]) -> None:
     """The version holds exactly the generated items, in order, sub-items under their mains."""
     from jianfu.catalog.models import Item
@@ -263,26 +217,13 @@ def _verify(version, records: list[tuple]) -> None:
 
 
 def child_prepare(spec: dict) -> dict:
-    connection = _django()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-    _region()
-    info = {"vendor": connection.vendor}
-    with connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
-            cursor.execute("select sqlite_version()")
-            info["server"] = "SQLite " + cursor.fetchone()[0]
-            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        else:
-            cursor.execute("show server_version")
-            info["server"] = "PostgreSQL " + cursor.fetchone()[0]
-    _close(connection)
-    return info
+    """The template: migrated, with the district the generated lists belong to."""
+    return harness.template_prepare(_region)
 
 
 def child_import(spec: dict) -> dict:
-    connection = _django()
+    """Ours: list_import of the generated file into the empty draft of a new list."""
+    connection = harness.django_setup()
     from jianfu.catalog.imports import list_import
 
     rows, fmt = spec["rows"], spec["format"]
@@ -294,14 +235,10 @@ def child_import(spec: dict) -> dict:
         import tracemalloc
 
         tracemalloc.start()
-    gc.collect()
-    before = _memory()
-    wall, cpu = time.perf_counter(), time.process_time()
-    report = list_import(
-        actor=None, catalog_list=catalog_list, data=data, filename=path.name, dry_run=False
-    )
-    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-    after = _memory()
+    with harness.measure() as result:
+        report = list_import(
+            actor=None, catalog_list=catalog_list, data=data, filename=path.name, dry_run=False
+        )
     traced = tracemalloc.get_traced_memory()[1] if use_tracemalloc else None
     if use_tracemalloc:
         tracemalloc.stop()
@@ -309,20 +246,13 @@ def child_import(spec: dict) -> dict:
     assert report.created == rows, (report.created, rows)
     del data, report
     _verify(draft, make_records(rows))
-    _close(connection)
-    return {
-        "seconds": wall,
-        "cpu_seconds": cpu,
-        "before": before,
-        "after": after,
-        "tracemalloc_peak": traced,
-    }
+    harness.connections_close(connection)
+    return {**result, "tracemalloc_peak": traced}
 
 
 def child_floor(spec: dict) -> dict:
-    connection = _django()
-    from django.db import transaction
-
+    """The floor: the same rows, already parsed, inserted the fastest raw way."""
+    connection = harness.django_setup()
     rows = spec["rows"]
     _, draft = _fresh_list("FLOOR")
     records = make_records(rows)
@@ -337,32 +267,17 @@ def child_floor(spec: dict) -> dict:
         if sqlite:
             key, parent = key.hex, parent.hex if parent else None
         tuples.append((draft.pk, key, *values, parent, position, ""))
-    columns = ", ".join(f'"{c}"' for c in ITEM_COLUMNS)
-    gc.collect()
-    connection.ensure_connection()
-    wall = time.perf_counter()
-    with transaction.atomic():
-        raw = connection.connection
-        if sqlite:
-            cursor = raw.cursor()
-            marks = ", ".join("?" * len(ITEM_COLUMNS))
-            cursor.executemany(f"INSERT INTO catalog_item ({columns}) VALUES ({marks})", tuples)  # noqa: S608
-            cursor.close()
-        else:
-            with (
-                raw.cursor() as cursor,
-                cursor.copy(f"COPY catalog_item ({columns}) FROM STDIN") as copy,
-            ):
-                for row in tuples:
-                    copy.write_row(row)
-    wall = time.perf_counter() - wall
+    seconds = harness.timed_raw_insert(
+        connection, table="catalog_item", columns=ITEM_COLUMNS, rows=tuples
+    )
     del tuples
     _verify(draft, records)
-    _close(connection)
-    return {"seconds": wall}
+    harness.connections_close(connection)
+    return {"seconds": seconds}
 
 
 def child_generate(spec: dict) -> dict:
+    """The CSV and XLSX files, written once for every measurement to read."""
     started = time.perf_counter()
     files = write_files(spec["rows"], Path(spec["folder"]))
     files["seconds"] = time.perf_counter() - started
@@ -377,140 +292,7 @@ CHILDREN = {
 }
 
 
-def child_main(spec: dict) -> None:
-    result = CHILDREN[spec["mode"]](spec)
-    sys.stdout.write("\n" + RESULT_MARK + json.dumps(result) + "\n")
-
-
 # The parent ---------------------------------------------------------------------------------------
-
-
-def run_child(spec: dict, env: dict[str, str]) -> dict:
-    proc = subprocess.run(
-        [sys.executable, str(Path(__file__).resolve()), "--child", json.dumps(spec)],
-        env=env,
-        cwd=PROJECT_DIR,
-        capture_output=True,
-        text=True,
-        timeout=3600,
-        check=False,
-    )
-    for line in reversed(proc.stdout.splitlines()):
-        if line.startswith(RESULT_MARK):
-            return json.loads(line[len(RESULT_MARK) :])
-    sys.stderr.write(proc.stdout + proc.stderr)
-    raise SystemExit(f"child {spec['mode']} failed (exit code {proc.returncode})")
-
-
-def base_env(data_dir: Path) -> dict[str, str]:
-    env = dict(os.environ)
-    for name in ("DATABASE_URL", "DEBUG"):
-        env.pop(name, None)
-    env.update(
-        DJANGO_SETTINGS_MODULE="jianfu.settings",
-        JIANFU_DATA_DIR=str(data_dir),
-        SECRET_KEY="benchmark-only-" + "x" * 40,
-        DEBUG="False",
-        PYTHONHASHSEED="0",
-    )
-    return env
-
-
-class SQLiteTarget:
-    name = "sqlite"
-
-    def __init__(self, work: Path):
-        self.work = work / "sqlite"
-        self.template = self.work / "template"
-        self.runs = 0
-
-    def prepare(self) -> dict:
-        self.template.mkdir(parents=True)
-        return run_child({"mode": "prepare"}, base_env(self.template))
-
-    def fresh_env(self) -> dict[str, str]:
-        self.runs += 1
-        folder = self.work / f"run{self.runs}"
-        folder.mkdir()
-        shutil.copy2(self.template / "jianfu.sqlite3", folder / "jianfu.sqlite3")
-        return base_env(folder)
-
-    def cleanup(self) -> None:
-        pass
-
-
-class PostgresTarget:
-    name = "postgres"
-
-    def __init__(self, work: Path):
-        self.work = work / "postgres"
-        self.work.mkdir(parents=True)
-
-    def _admin(self, *statements: str) -> None:
-        import psycopg
-
-        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-            for statement in statements:
-                for attempt in range(20):
-                    try:
-                        conn.execute(statement)
-                        break
-                    except psycopg.errors.ObjectInUse:
-                        # A child's session on the template may take a moment to end.
-                        if attempt == 19:
-                            raise
-                        time.sleep(0.25)
-
-    def _env(self, database: str) -> dict[str, str]:
-        env = base_env(self.work)
-        env["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{database}"
-        return env
-
-    def prepare(self) -> dict:
-        self._admin(
-            f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)",
-            f"DROP DATABASE IF EXISTS {PG_TEMPLATE} WITH (FORCE)",
-            f"CREATE DATABASE {PG_TEMPLATE}",
-        )
-        return run_child({"mode": "prepare"}, self._env(PG_TEMPLATE))
-
-    def fresh_env(self) -> dict[str, str]:
-        self._admin(
-            f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)",
-            f"CREATE DATABASE {PG_DB} TEMPLATE {PG_TEMPLATE}",
-            # Write out dirty pages now, not during the next measurement.
-            "CHECKPOINT",
-        )
-        return self._env(PG_DB)
-
-    def cleanup(self) -> None:
-        self._admin(
-            f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)",
-            f"DROP DATABASE IF EXISTS {PG_TEMPLATE} WITH (FORCE)",
-        )
-
-
-def machine(servers: list[str]) -> str:
-    cpu = ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    import django
-    import openpyxl
-
-    parts = [
-        f"{os.cpu_count()} CPUs" + (f" ({cpu})" if cpu else ""),
-        f"{platform.system()} {platform.release()}",
-        f"Python {platform.python_version()}",
-        f"Django {django.get_version()}",
-        f"openpyxl {openpyxl.__version__}",
-        *servers,
-    ]
-    return "; ".join(parts)
 
 
 def print_table(results: list[dict]) -> None:
@@ -518,45 +300,30 @@ def print_table(results: list[dict]) -> None:
         "database", "format", "rows", "ours s", "cpu s", "floor s", "ratio", "goal", "time",
         "RSS before MB", "peak RSS MB", "goal", "memory",
     )  # fmt: skip
-    lines = [header]
-    for r in results:
-        lines.append(
-            (
-                r["database"],
-                r["format"],
-                f"{r['rows']:,}",
-                f"{r['seconds']:.2f}",
-                f"{r['cpu_seconds']:.2f}",
-                f"{r['floor']:.2f}",
-                f"{r['ratio']:.2f}×",
-                f"≤ {r['goal_ratio']:g}×",
-                "PASS" if r["time_ok"] else "FAIL",
-                f"{r['rss_before_mb']:.0f}",
-                f"{r['peak_mb']:.0f}",
-                f"< {GOAL_PEAK_MB}",
-                "PASS" if r["memory_ok"] else "FAIL",
-            )
+    rows = [
+        (
+            r["database"],
+            r["format"],
+            f"{r['rows']:,}",
+            f"{r['seconds']:.2f}",
+            f"{r['cpu_seconds']:.2f}",
+            f"{r['floor']:.2f}",
+            f"{r['ratio']:.2f}×",
+            f"≤ {r['goal_ratio']:g}×",
+            "PASS" if r["time_ok"] else "FAIL",
+            f"{r['rss_before_mb']:.0f}",
+            f"{r['peak_mb']:.0f}",
+            f"< {GOAL_PEAK_MB}",
+            "PASS" if r["memory_ok"] else "FAIL",
         )
-    widths = [max(_width(line[i]) for line in lines) for i in range(len(header))]
-    for n, line in enumerate(lines):
-        print("  ".join(_pad(cell, widths[i], left=i < 2) for i, cell in enumerate(line)))
-        if n == 0:
-            print("  ".join("-" * w for w in widths))
-
-
-def _width(text: str) -> int:
-    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
-
-
-def _pad(text: str, width: int, left: bool) -> str:
-    space = " " * (width - _width(text))
-    return text + space if left else space + text
+        for r in results
+    ]
+    harness.print_table(header, rows)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = harness.argument_parser(__doc__)
     parser.add_argument("--rows", type=int, default=100_000)
-    parser.add_argument("--database", choices=("sqlite", "postgres", "both"), default="both")
     parser.add_argument(
         "--repeat", type=int, default=1, help="imports per format; the fastest counts"
     )
@@ -566,41 +333,37 @@ def main() -> None:
         help="also run each import once more under tracemalloc (slow) for the Python heap peak",
     )
     parser.add_argument("--keep", action="store_true", help="keep the temporary files")
-    parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        child_main(json.loads(args.child))
+        harness.child_main(CHILDREN, args.child)
         return
 
-    databases = ["sqlite", "postgres"] if args.database == "both" else [args.database]
-    work = Path(tempfile.mkdtemp(prefix="jianfu-bench-"))
     results, servers, notes = [], [], []
-    try:
+    with harness.scratch_folder("jianfu-bench-", keep=args.keep) as work:
         print(f"Generating {args.rows:,} rows (seed {SEED}) …", flush=True)
-        files = run_child(
-            {"mode": "generate", "rows": args.rows, "folder": str(work)}, base_env(work)
+        files = harness.run_child(
+            SCRIPT,
+            {"mode": "generate", "rows": args.rows, "folder": str(work)},
+            harness.base_env(work),
         )
         print(
             f"  CSV {files['csv']['bytes'] / 1e6:.1f} MB, XLSX {files['xlsx']['bytes'] / 1e6:.1f} MB, "
             f"{files['sub_items']:,} sub-items, written in {files['seconds']:.1f} s",
             flush=True,
         )
-        for database in databases:
-            target = SQLiteTarget(work) if database == "sqlite" else PostgresTarget(work)
-            try:
+        for database in harness.databases_chosen(args.database):
+            with harness.scratch_database(database, work, postgres_name=POSTGRES_NAME) as target:
                 print(f"[{database}] migrating a fresh database …", flush=True)
-                servers.append(target.prepare()["server"])
+                prepared = harness.run_child(SCRIPT, {"mode": "prepare"}, target.template_env())
+                servers.append(prepared["server"])
                 floors: list[float] = []
                 ours: dict[str, list[dict]] = {"csv": [], "xlsx": []}
-                # Interleaved, so a slow spell of the machine does not hit one side only.
-                plan = ["floor"]
-                for _ in range(args.repeat):
-                    plan += ["csv", "floor", "xlsx", "floor"]
-                plan += ["floor"] * max(0, FLOOR_RUNS - plan.count("floor"))
-                for step in plan:
+                for step in harness.interleaved_plan(["csv", "xlsx"], args.repeat):
                     env = target.fresh_env()
                     if step == "floor":
-                        result = run_child({"mode": "floor", "rows": args.rows}, env)
+                        result = harness.run_child(
+                            SCRIPT, {"mode": "floor", "rows": args.rows}, env
+                        )
                         floors.append(result["seconds"])
                         print(f"[{database}] raw floor: {result['seconds']:.2f} s", flush=True)
                     else:
@@ -610,7 +373,7 @@ def main() -> None:
                             "format": step,
                             "path": files[step]["path"],
                         }
-                        result = run_child(spec, env)
+                        result = harness.run_child(SCRIPT, spec, env)
                         ours[step].append(result)
                         print(
                             f"[{database}] import {step}: {result['seconds']:.2f} s, "
@@ -626,7 +389,8 @@ def main() -> None:
                             "path": files[fmt]["path"],
                             "tracemalloc": True,
                         }
-                        traced = run_child(spec, target.fresh_env())["tracemalloc_peak"]
+                        result = harness.run_child(SCRIPT, spec, target.fresh_env())
+                        traced = result["tracemalloc_peak"]
                         notes.append(
                             f"{database} {fmt}: tracemalloc peak of the Python heap during the "
                             f"import {traced / 2**20:.0f} MB"
@@ -661,16 +425,14 @@ def main() -> None:
                             f"{database} {fmt}: ru_maxrss {ru_kb / 1024:.0f} MB "
                             f"(VmHWM {peak_kb / 1024:.0f} MB)"
                         )
-            finally:
-                target.cleanup()
-    finally:
-        if args.keep:
-            print(f"Files kept in {work}")
-        else:
-            shutil.rmtree(work, ignore_errors=True)
+
+    import openpyxl
 
     print()
-    print("Machine: " + machine(servers))
+    print(
+        "Machine: "
+        + harness.machine_description(servers, libraries=[f"openpyxl {openpyxl.__version__}"])
+    )
     print(
         f"Files: CSV {files['csv']['bytes'] / 1e6:.1f} MB, XLSX {files['xlsx']['bytes'] / 1e6:.1f} MB "
         f"({args.rows:,} rows, {files['sub_items']:,} of them sub-items)"
