@@ -432,13 +432,20 @@ def negative_entries_matching(
 NEGATIVE_SEPARATORS = re.compile(r"[、，,；;/／]")
 
 
+# What an entry's 等 ("and the like") qualifies: 招商引资等经济指标任务 names 招商引资.
+NEGATIVE_QUALIFIERS = ("任务", "工作", "事项", "活动", "指标", "考核", "评比", "检查")
+# 等 starting a word of its own (等级, 等同, 等待, 等候, 等于) is no "and the like".
+WORDS_AFTER_DENG = ("级", "同", "待", "候", "于")
+
+
 def negative_terms(entry: str) -> list[str]:
-    """The kinds of work a negative-list entry names. An enumeration names each of its parts,
-    the last up to 等 ("and the like"): 招商引资、项目引进等经济指标任务 → 招商引资, 项目引进.
-    An entry without one (文明等级评比) is one kind of work and is matched whole."""
-    parts = NEGATIVE_SEPARATORS.split(entry)
-    if len(parts) < 2:
-        return [entry]
-    parts[-1] = parts[-1].split("等", 1)[0]
+    """The kinds of work a negative-list entry names: each part of an enumeration, the last up to
+    an "and the like" 等 (招商引资、项目引进等经济指标任务 → 招商引资, 项目引进). A 等 inside a word
+    (文明等级评比) is not one: it is followed by no qualifier such as 任务 or 工作."""
+    parts = [part.strip() for part in NEGATIVE_SEPARATORS.split(entry)]
+    head, marker, tail = parts[-1].rpartition("等")
+    in_a_word = tail.startswith(WORDS_AFTER_DENG)
+    if marker and head and not in_a_word and tail.endswith(NEGATIVE_QUALIFIERS):
+        parts[-1] = head
     # A part shorter than two characters says nothing on its own.
-    return [part.strip() for part in parts if len(part.strip()) >= 2] or [entry]
+    return [part for part in parts if len(part) >= 2] or [entry]

@@ -2,26 +2,17 @@
 
 from __future__ import annotations
 
-from django.utils import translation
+from django.utils import timezone, translation
 
-from jianfu.admission.models import AdmissionSettings
 from jianfu.core.pdf import render_pdf
 from jianfu.dispatch.models import Delivery, DeliveryStatus, RecipientLevel
-from jianfu.dispatch.services import reason_texts
+from jianfu.dispatch.services import reason_texts, refusal_basis_for
 
 
 def refusal_notice_number(delivery: Delivery) -> str:
-    """E.g. 不予受理〔2026〕第 123 号: the year of the refusal and the delivery's row number."""
-    return f"不予受理〔{delivery.refused_at:%Y}〕第 {delivery.pk} 号"
-
-
-def refusal_basis(delivery: Delivery) -> str:
-    """The rule the notice cites: the recipient's district's own wording, or the default."""
-    district = delivery.region_id[:6] + "000000"
-    found = AdmissionSettings.objects.filter(district_id=district).first()
-    if found is None:
-        return AdmissionSettings._meta.get_field("refusal_basis").get_default()
-    return found.refusal_basis
+    """E.g. 不予受理〔2026〕第 123 号: the year of the refusal (Beijing time) and the delivery's
+    row number."""
+    return f"不予受理〔{timezone.localtime(delivery.refused_at):%Y}〕第 {delivery.pk} 号"
 
 
 def refusal_notice_pdf(delivery: Delivery) -> bytes:
@@ -41,6 +32,6 @@ def refusal_notice_pdf(delivery: Delivery) -> bytes:
                 "number": refusal_notice_number(delivery),
                 "recipient": recipient,
                 "reasons": reason_texts(task, delivery.reasons),
-                "basis": refusal_basis(delivery),
+                "basis": delivery.refusal_basis or refusal_basis_for(delivery.region_id),
             },
         )

@@ -13,9 +13,7 @@ from jianfu.dispatch.services import task_fan_out, task_recipients
 
 def run_task_fan_out(job: BackgroundJob, progress: Callable[[int, int], None]) -> tuple[bool, dict]:
     """The background job of a large dispatch."""
-    task = Task.objects.select_related("department__region", "admission", "duty_list").get(
-        pk=job.options["task"]
-    )
+    task = Task.objects.select_related("department__region").get(pk=job.options["task"])
     if task.status != TaskStatus.DISPATCHING:
         return True, {"task": task.pk, "recipients": task.recipients_total}
     codes = task_recipients(task)
@@ -24,9 +22,14 @@ def run_task_fan_out(job: BackgroundJob, progress: Callable[[int, int], None]) -
     progress(0, len(codes))
     try:
         with transaction.atomic():
-            task_fan_out(task=task, codes=codes)
+            # Locked and read again: a second run of the same job waits, then finds it done.
+            task = Task.objects.select_for_update().get(pk=task.pk)
+            if task.status == TaskStatus.DISPATCHING:
+                task_fan_out(task=task, codes=codes)
     except Exception:
-        Task.objects.filter(pk=task.pk).update(status=TaskStatus.FAILED)
+        Task.objects.filter(pk=task.pk, status=TaskStatus.DISPATCHING).update(
+            status=TaskStatus.FAILED
+        )
         raise
     progress(len(codes), len(codes))
     return True, {

@@ -163,6 +163,8 @@ class Delivery(models.Model):
     progress_percent = models.PositiveSmallIntegerField(_("进度（%）"), default=0)
     progress_note = models.TextField(_("进展情况"), blank=True)
     refusal_reason = models.TextField(_("拒绝理由"), blank=True)
+    # The rule the refusal notice cites, as the district worded it on the day of the refusal.
+    refusal_basis = models.TextField(_("拒绝受理依据"), blank=True)
     # A refusal of work that was admitted when refused (upheld by the street); refusals of
     # unadmitted work never count against the recipient.
     refused_while_admitted = models.BooleanField(default=False)

@@ -19,9 +19,15 @@ def _unit(user: User) -> Unit | None:
 
 @rules.predicate
 def may_dispatch(user: User) -> bool:
-    """Department clerks send tasks, from a unit that sits at some region."""
+    """Department clerks send tasks, from a department that sits at some region; so every task
+    is on some department's record."""
     unit = _unit(user)
-    return unit is not None and unit.region_id is not None and user.has_role(Role.DEPT_CLERK)
+    return (
+        unit is not None
+        and unit.type == UnitType.DEPARTMENT
+        and unit.region_id is not None
+        and user.has_role(Role.DEPT_CLERK)
+    )
 
 
 @rules.predicate
@@ -64,11 +70,17 @@ def may_cancel(user: User, task: Task) -> bool:
         return False
     if unit.pk == task.department_id:
         return user.has_role(Role.DEPT_CLERK, Role.DEPT_HEAD)
-    return (
+    if not (
         user.has_role(Role.GROUP_SECRETARY)
         and unit.type == UnitType.GROUP_OFFICE
-        and bool(task.district_code)
-        and unit.district_code == task.district_code
+        and unit.district_code
+        and unit.region_id == unit.district_code
+    ):
+        return False
+    # Its own district's tasks, and a city or province department's where they reached it.
+    return (
+        unit.district_code == task.district_code
+        or task.deliveries.filter(region__code__startswith=unit.district_code[:6]).exists()
     )
 
 

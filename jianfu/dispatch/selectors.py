@@ -35,7 +35,10 @@ def tasks_visible_to(*, user: User) -> QuerySet[Task]:
     if office is None:
         condition = Q()
     elif office:
-        condition |= Q(district_code__startswith=office)
+        # The district's own departments' tasks, and a city or province department's tasks
+        # wherever they reach the district.
+        reached = Delivery.objects.filter(region__code__startswith=office).values("task_id")
+        condition |= Q(district_code__startswith=office) | Q(pk__in=reached)
     unit = user.unit
     if user.has_role(Role.STREET_OFFICER) and unit.region_id and unit.is_active:
         street = unit.region.prefix
@@ -57,6 +60,9 @@ def deliveries_of(*, user: User, task: Task) -> QuerySet[Delivery]:
         return deliveries
     if office is not False and task.district_code.startswith(office):
         return deliveries
+    if office:
+        # A city or province department's task: the part of it that reached the district.
+        return deliveries.filter(region__code__startswith=office)
     unit = user.unit
     if unit is not None and unit.region_id and user.has_role(Role.STREET_OFFICER):
         return deliveries.filter(region__code__startswith=unit.region.prefix)
@@ -74,7 +80,7 @@ def deliveries_visible_to(*, user: User) -> QuerySet[Delivery]:
     if office is None:
         condition = Q()
     elif office:
-        condition |= Q(task__district_code__startswith=office)
+        condition |= Q(task__district_code__startswith=office) | Q(region__code__startswith=office)
     if unit.region_id and user.has_role(Role.STREET_OFFICER):
         condition |= Q(region__code__startswith=unit.region.prefix)
     if unit.region_id and user.has_role(Role.COMMUNITY_OFFICER):
@@ -125,16 +131,19 @@ def refusals_to_review(*, user: User) -> QuerySet[Delivery]:
     if unit is None or not unit.region_id or not unit.is_active:
         return Delivery.objects.none()
     condition = Q(pk__in=[])
-    if user.has_role(Role.STREET_OFFICER) and len(unit.region.prefix) == 9:
+    prefix = unit.region.prefix
+    if user.has_role(Role.STREET_OFFICER) and len(prefix) == 9:
         condition |= Q(
-            region__code__startswith=unit.region.prefix,
-            task__recipient_level=RecipientLevel.COMMUNITY,
+            region__code__startswith=prefix, task__recipient_level=RecipientLevel.COMMUNITY
         )
-    if user.has_role(Role.GROUP_SECRETARY) and unit.type == UnitType.GROUP_OFFICE:
-        condition |= Q(
-            region__code__startswith=unit.district_code[:6],
-            task__recipient_level=RecipientLevel.STREET,
-        )
+    # Only a district's own group office reviews its streets' refusals; an office of a city or
+    # province reviews none.
+    if (
+        user.has_role(Role.GROUP_SECRETARY)
+        and unit.type == UnitType.GROUP_OFFICE
+        and len(prefix) == 6
+    ):
+        condition |= Q(region__code__startswith=prefix, task__recipient_level=RecipientLevel.STREET)
     return (
         Delivery.objects.filter(
             condition,
@@ -169,9 +178,13 @@ class ViolationRow:
         return self.unadmitted_deliveries / self.deliveries if self.deliveries else None
 
 
-def violations(*, departments: QuerySet[Unit], year: int) -> list[ViolationRow]:
+def violations(*, departments: QuerySet[Unit], year: int, within: str = "") -> list[ViolationRow]:
     """Each department's dispatches, unadmitted deliveries, refusals and late completions in
-    `year` (by the day a task was sent); two queries, whatever the number of departments."""
+    `year` (by the day a task was sent); two queries, whatever the number of departments.
+
+    `within` (a region code prefix) counts only the deliveries that reached that region, and
+    the tasks that reached it: a district's scorecard shows a city department's work there.
+    """
     rows = {unit.pk: ViolationRow(unit) for unit in departments}
     if not rows:
         return []
@@ -180,15 +193,22 @@ def violations(*, departments: QuerySet[Unit], year: int) -> list[ViolationRow]:
         .annotate(year=ExtractYear("created_at"))
         .filter(year=year)
     )
+    deliveries = Q(deliveries__region__code__startswith=within) if within else Q()
+    if within:
+        tasks = tasks.filter(
+            pk__in=Delivery.objects.filter(region__code__startswith=within).values("task_id")
+        )
     per_task = tasks.values("department_id").annotate(
         dispatches=Count("pk", distinct=True),
-        unadmitted=Count("pk", filter=Q(deliveries__admitted_on_arrival=False), distinct=True),
+        unadmitted=Count(
+            "pk", filter=Q(deliveries__admitted_on_arrival=False) & deliveries, distinct=True
+        ),
     )
     for found in per_task:
         row = rows[found["department_id"]]
         row.dispatches, row.unadmitted_dispatches = found["dispatches"], found["unadmitted"]
     per_delivery = (
-        Delivery.objects.filter(task__in=tasks.values("pk"))
+        Delivery.objects.filter(task__in=tasks.values("pk"), region__code__startswith=within)
         .values("task__department_id")
         .annotate(
             deliveries=Count("pk"),
@@ -213,16 +233,22 @@ def violations(*, departments: QuerySet[Unit], year: int) -> list[ViolationRow]:
 
 
 def departments_for_violations(*, user: User | None, district_code: str = "") -> QuerySet[Unit]:
-    """The departments whose record the user may read: the district's, for its offices and
-    for the public scorecard (`user` None); a department's own otherwise."""
+    """The departments whose record the user may read: the district's, and the city or province
+    departments that sent it work, for its offices and for the public scorecard (`user` None);
+    a department's own otherwise."""
     departments = Unit.objects.filter(type=UnitType.DEPARTMENT)
-    if user is None:
-        return departments.filter(district_code=district_code) if district_code else departments
-    office = _district_office_prefix(user)
-    if office is None:
-        scoped = departments
-    elif office:
-        scoped = departments.filter(district_code__startswith=office)
-    else:
-        scoped = departments.filter(pk=user.unit_id)
-    return scoped.filter(district_code=district_code) if district_code else scoped
+    if user is not None:
+        office = _district_office_prefix(user)
+        if office is False:
+            departments = departments.filter(pk=user.unit_id)
+        elif office:
+            departments = _working_in(departments, office)
+    return _working_in(departments, district_code[:6]) if district_code else departments
+
+
+def _working_in(departments: QuerySet[Unit], prefix: str) -> QuerySet[Unit]:
+    """The departments of the region with this code prefix, and those above it whose tasks
+    reached it."""
+    reached = Delivery.objects.filter(region__code__startswith=prefix).values("task_id")
+    sent_there = Task.objects.filter(pk__in=reached).values("department_id")
+    return departments.filter(Q(district_code__startswith=prefix) | Q(pk__in=sent_there))

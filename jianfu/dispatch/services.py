@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from jianfu.admission.models import Admission, AdmissionScope, AdmissionState
+from jianfu.admission.models import Admission, AdmissionScope, AdmissionSettings, AdmissionState
 from jianfu.admission.selectors import admission_number_cleaned
 from jianfu.catalog.models import CatalogList, Item, ListKind, VersionStatus
 from jianfu.catalog.selectors import negative_entries_matching
@@ -40,8 +40,9 @@ from jianfu.dispatch.models import (
     Task,
     TaskStatus,
 )
-from jianfu.org.models import PREFIX_LENGTH, Region, RegionLevel, User
+from jianfu.org.models import PREFIX_LENGTH, Region, RegionLevel, Unit, UnitType, User
 from jianfu.org.roles import Role
+from jianfu.org.selectors import ancestor_codes
 
 # Dispatches to at most this many recipients fan out inside the request, so the clerk sees
 # every recipient's check at once; larger ones run as a background job with progress.
@@ -86,7 +87,7 @@ def _clean_values(values: dict[str, Any]) -> dict[str, Any]:
     return {"title": title, "content": content, "deadline": deadline, "outputs": outputs}
 
 
-def _basis(admission_number: str, duty_item: str) -> dict[str, Any]:
+def _basis(unit: Unit, admission_number: str, duty_item: str) -> dict[str, Any]:
     """The cited basis as stored on the task; an admission number that does not exist is kept
     as typed, so the arrival check can say so."""
     admission_number, duty_item = admission_number.strip(), duty_item.strip()
@@ -102,7 +103,7 @@ def _basis(admission_number: str, duty_item: str) -> dict[str, Any]:
         }
     if not duty_item:
         return {}
-    item = _published_item(duty_item)
+    item = _published_item(unit, duty_item)
     if item is None:
         raise InvalidInput(
             _("找不到职责事项“%(item)s”：请填写现行清单中事项的编码或标识。") % {"item": duty_item}
@@ -114,15 +115,27 @@ def _basis(admission_number: str, duty_item: str) -> dict[str, Any]:
     }
 
 
-def _published_item(reference: str) -> Item | None:
-    """An item of a list in force, by its stable key or (on a duty list) by its code."""
+def _published_item(unit: Unit, reference: str) -> Item | None:
+    """An item of a list in force, by its stable key, or by its code on a duty list of the
+    department's region or a region above it (codes are unique only within one list)."""
     items = Item.objects.filter(version__status=VersionStatus.PUBLISHED).select_related(
         "version__list"
     )
     try:
         return items.filter(key=uuid.UUID(reference)).first()
     except ValueError:
-        return items.filter(code=reference, version__list__kind=ListKind.DUTY).first()
+        pass
+    regions = [unit.region_id, *ancestor_codes(unit.region_id)]
+    found = list(
+        items.filter(code=reference, version__list__kind=ListKind.DUTY).filter(
+            Q(version__list__region__isnull=True) | Q(version__list__region_id__in=regions)
+        )[:2]
+    )
+    if len(found) > 1:
+        raise InvalidInput(
+            _("编码“%(code)s”在多份职责清单中都有，请改用事项标识。") % {"code": reference}
+        )
+    return found[0] if found else None
 
 
 def _recipient_level(level: str) -> str:
@@ -365,8 +378,8 @@ def task_dispatch(
     """Send a task to the picked streets or communities; each copy is checked on arrival."""
     require(actor, "dispatch.dispatch_task")
     cleaned = _clean_values(values)
-    basis = _basis(admission_number, duty_item)
     unit = actor.unit
+    basis = _basis(unit, admission_number, duty_item)
     codes = recipients_expand(prefix=unit.region.prefix, codes=recipients, level=level)
     task = Task.objects.create(
         reference=uuid.uuid4().hex[:30],
@@ -418,6 +431,10 @@ def task_fan_out(*, task: Task, codes: Sequence[str]) -> Task:
     All or nothing: run it inside a transaction, so a task reaches every recipient or none.
     """
     total = len(codes)
+    if task.admission_id:
+        # The row lock orders the fan-out and a revocation of the admission: one waits for the
+        # other, so the check sees the revocation or the revocation's re-check sees the copies.
+        task.admission = Admission.objects.select_for_update().get(pk=task.admission_id)
     check = arrival_check(task=task, codes=codes)
     rows = []
     unadmitted = 0
@@ -585,10 +602,12 @@ def _accept(delivery: Delivery, *, now, **_ignored) -> list[str]:
 
 def _refuse(delivery: Delivery, *, reason, now, **_ignored) -> list[str]:
     if not delivery.admitted:
-        # The right to refuse: unadmitted work is refused at once, with no reason needed.
+        # The right to refuse: unadmitted work is refused at once, with no reason needed. A
+        # reason written earlier (for the street's review) is kept unless a new one is given.
         delivery.status, delivery.refused_at = DeliveryStatus.REFUSED, now
-        delivery.refusal_reason = reason
-        return ["status", "refused_at", "refusal_reason"]
+        delivery.refusal_reason = reason or delivery.refusal_reason
+        delivery.refusal_basis = refusal_basis_for(delivery.region_id)
+        return ["status", "refused_at", "refusal_reason", "refusal_basis"]
     if not reason:
         raise InvalidInput(_("该任务已经准入，拒绝须写明理由，并由街道审核。"))
     delivery.status_before_refusal = delivery.status
@@ -617,14 +636,27 @@ def _complete(delivery: Delivery, *, note, now, **_ignored) -> list[str]:
 def _uphold(delivery: Delivery, *, now, **_ignored) -> list[str]:
     delivery.status, delivery.refused_at = DeliveryStatus.REFUSED, now
     delivery.refused_while_admitted = delivery.admitted
-    return ["status", "refused_at", "refused_while_admitted"]
+    delivery.refusal_basis = refusal_basis_for(delivery.region_id)
+    return ["status", "refused_at", "refused_while_admitted", "refusal_basis"]
 
 
 def _overrule(delivery: Delivery, *, note, **_ignored) -> list[str]:
     if not note:
         raise InvalidInput(_("不同意拒绝须写明理由。"))
+    # The refused reason stays in the event log; the work goes on without it.
     delivery.status = delivery.status_before_refusal or DeliveryStatus.RECEIVED
-    return ["status"]
+    delivery.refusal_reason = ""
+    return ["status", "refusal_reason"]
+
+
+def refusal_basis_for(region_code: str) -> str:
+    """The rule a refusal cites: the recipient's district's wording, kept with the refusal so
+    the notice stays what it was when later settings change."""
+    district = region_code[:6] + "000000"
+    found = AdmissionSettings.objects.filter(district_id=district).first()
+    if found is None:
+        return AdmissionSettings._meta.get_field("refusal_basis").get_default()
+    return found.refusal_basis
 
 
 HANDLERS = {
@@ -695,7 +727,7 @@ def _refusal_reviewers(delivery: Delivery):
     return User.objects.filter(
         is_active=True,
         unit__district_code=delivery.region_id[:6] + "000000",
-        unit__type="group_office",
+        unit__type=UnitType.GROUP_OFFICE,
         roles__role=Role.GROUP_SECRETARY,
     )
 
@@ -706,8 +738,9 @@ def _refusal_reviewers(delivery: Delivery):
 
 @transaction.atomic
 def task_cancel(*, actor: User, task: Task, reason: str) -> Task:
-    """Withdraw a task (its department) or terminate it (the district's group office); its open
-    deliveries end."""
+    """Withdraw a task (its department) or terminate it (a district's group office, seed 004:
+    一经发现，立即撤销、终止); its open deliveries end. A group office terminates a city or
+    province department's task only where it reached the office's district."""
     require(actor, "dispatch.cancel_task", task)
     task = Task.objects.select_for_update().get(pk=task.pk)
     if task.status != TaskStatus.DISPATCHED:
@@ -718,9 +751,17 @@ def task_cancel(*, actor: User, task: Task, reason: str) -> Task:
     reason = reason.strip()
     if not reason:
         raise InvalidInput(_("请写明撤回理由。"))
+    whole = actor.unit_id == task.department_id or actor.unit.district_code == task.district_code
     open_deliveries = task.deliveries.filter(status__in=OPEN_STATUSES)
-    ended = list(open_deliveries.values_list("pk", "region_id", "admitted"))
-    open_deliveries.update(status=DeliveryStatus.CANCELLED, updated_at=timezone.now())
+    if not whole:
+        open_deliveries = open_deliveries.filter(region__code__startswith=actor.unit.region.prefix)
+    # Locked, so a copy completed meanwhile is neither ended nor told it was.
+    ended = list(
+        open_deliveries.select_for_update(of=("self",)).values_list("pk", "region_id", "admitted")
+    )
+    Delivery.objects.filter(pk__in=[pk for pk, _code, _admitted in ended]).update(
+        status=DeliveryStatus.CANCELLED, updated_at=timezone.now()
+    )
     insert_rows(
         DeliveryEvent,
         [
@@ -735,17 +776,18 @@ def task_cancel(*, actor: User, task: Task, reason: str) -> Task:
             for pk, _code, admitted in ended
         ],
     )
-    task.status, task.cancelled_at, task.cancel_reason = (
-        TaskStatus.CANCELLED,
-        timezone.now(),
-        reason,
-    )
-    task.save(update_fields=["status", "cancelled_at", "cancel_reason"])
+    if whole:
+        task.status, task.cancelled_at, task.cancel_reason = (
+            TaskStatus.CANCELLED,
+            timezone.now(),
+            reason,
+        )
+        task.save(update_fields=["status", "cancelled_at", "cancel_reason"])
     audit_record(
         actor=actor,
         action="task.cancel",
         target=task,
-        changes={"reason": reason, "deliveries": len(ended)},
+        changes={"reason": reason, "deliveries": len(ended), "whole_task": whole},
     )
     message = _("任务“%(title)s”已撤回：%(reason)s") % {"title": task.title, "reason": reason}
     url = _inbox_url(task)
@@ -755,6 +797,13 @@ def task_cancel(*, actor: User, task: Task, reason: str) -> Task:
             for pk, _code in _recipient_officers(task.recipient_level, [c for _p, c, _a in ended])
         )
     )
+    if actor.unit_id != task.department_id:
+        notify(
+            recipients=_department_officers(task),
+            message=_("%(office)s终止了任务“%(title)s”：%(reason)s")
+            % {"office": actor.unit.name, "title": task.title, "reason": reason},
+            url=reverse("task_detail", args=[task.pk]),
+        )
     return task
 
 
@@ -782,9 +831,9 @@ def _recheck_task(task: Task, actor: User | None) -> int:
             delivery.reasons, delivery.admitted = reasons, not reasons
             changed.append(delivery)
     Delivery.objects.bulk_update(changed, ["reasons", "admitted"], batch_size=1000)
+    # `unadmitted_total` stays the count on arrival: the department's record of what it sent.
     task.check_details = check.details
-    task.unadmitted_total = task.deliveries.filter(admitted=False).count()
-    task.save(update_fields=["check_details", "unadmitted_total"])
+    task.save(update_fields=["check_details"])
     if not changed:
         return 0
     insert_rows(

@@ -14,7 +14,7 @@ from django.utils import timezone
 from jianfu.admission import services as admission_services
 from jianfu.admission.models import AdmissionSettings
 from jianfu.core.jobs import job_run
-from jianfu.dispatch import documents, services
+from jianfu.dispatch import services
 from jianfu.dispatch.models import Delivery, DeliveryEvent, DeliveryStatus, Task, TaskStatus
 from jianfu.dispatch.tests.conftest import (
     CHENGDONG,
@@ -609,8 +609,10 @@ def test_the_district_sets_the_rule_its_refusal_notices_cite(personas, login):
     settings = AdmissionSettings.objects.get(district_id=DISTRICT)
     assert settings.refusal_basis.startswith("根据《市中区社区工作事项准入办法》第十条")
     task = dispatch(personas.dept_clerk, recipients=[ZHONGGULOU])
-    delivery = delivery_at(task, ZHONGGULOU)
-    assert documents.refusal_basis(delivery) == settings.refusal_basis
+    delivery = services.delivery_act(
+        actor=personas.community_officer, delivery=delivery_at(task, ZHONGGULOU), action="refuse"
+    )
+    assert delivery.refusal_basis == settings.refusal_basis
     # Emptied, the notice cites the default wording again.
     assert (
         client.post(reverse("admission_settings"), {**form, "refusal_basis": " "}).status_code
