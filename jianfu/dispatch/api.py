@@ -224,7 +224,7 @@ class TaskDetailOut(TaskFullOut):
     @staticmethod
     def resolve_may_cancel(obj, context) -> bool:
         user = context["request"].auth
-        return obj.status == TaskStatus.DISPATCHED and user.has_perm("dispatch.cancel_task", obj)
+        return obj.status in services.CANCELLABLE and user.has_perm("dispatch.cancel_task", obj)
 
     @staticmethod
     def resolve_delivery_counts(obj, context) -> dict[str, int]:

@@ -8,7 +8,7 @@ from django.db import transaction
 
 from jianfu.core.models import BackgroundJob
 from jianfu.dispatch.models import Task, TaskStatus
-from jianfu.dispatch.services import task_fan_out, task_recipients
+from jianfu.dispatch.services import task_failed, task_fan_out, task_recipients
 
 
 def run_task_fan_out(job: BackgroundJob, progress: Callable[[int, int], None]) -> tuple[bool, dict]:
@@ -27,9 +27,11 @@ def run_task_fan_out(job: BackgroundJob, progress: Callable[[int, int], None]) -
             if task.status == TaskStatus.DISPATCHING:
                 task_fan_out(task=task, codes=codes)
     except Exception:
-        Task.objects.filter(pk=task.pk, status=TaskStatus.DISPATCHING).update(
+        failed = Task.objects.filter(pk=task.pk, status=TaskStatus.DISPATCHING).update(
             status=TaskStatus.FAILED
         )
+        if failed:
+            task_failed(task=task)
         raise
     progress(len(codes), len(codes))
     return True, {

@@ -27,6 +27,7 @@ from jianfu.catalog.selectors import negative_entries_matching
 from jianfu.core.audit import audit_record
 from jianfu.core.bulk import insert_rows
 from jianfu.core.errors import Conflict, InvalidInput
+from jianfu.core.models import Notification
 from jianfu.core.notifications import notify, notify_each
 from jianfu.core.permissions import require
 from jianfu.dispatch.models import (
@@ -265,6 +266,11 @@ def arrival_check(*, task: Task, codes: Iterable[str], day: dt.date | None = Non
             "valid_until": admission.valid_until.isoformat(),
             "department": admission.department.name,
         }
+        if status_reason == Reason.ADMISSION_EXPIRED:
+            # The department cited the old number of work that was renewed: say which is current.
+            renewal = admission.renewals.values_list("number", flat=True).first()
+            if renewal:
+                details["admission"]["renewed_as"] = renewal
         if admission.department_id != task.department_id:
             common.append(Reason.OTHER_DEPARTMENT)
         scope = dict(
@@ -333,6 +339,8 @@ def reason_texts(task: Task, reasons: Iterable[str]) -> list[str]:
                 "number": admission.get("number", ""),
                 "day": admission.get("valid_until", ""),
             }
+            if admission.get("renewed_as"):
+                text += _("（已续期为 %(number)s）") % {"number": admission["renewed_as"]}
         elif code == Reason.ADMISSION_NOT_YET_VALID:
             text = _("准入 %(number)s 自 %(day)s 起生效") % {
                 "number": admission.get("number", ""),
@@ -505,6 +513,21 @@ def _notify_arrival(task: Task, check: ArrivalCheck) -> None:
             (pk, unadmitted_message if check.reasons[code] else admitted_message, url)
             for pk, code in _recipient_officers(task.recipient_level, check.reasons)
         )
+    )
+
+
+def task_failed(*, task: Task) -> None:
+    """Record and tell the department that a large dispatch reached nobody (its job failed)."""
+    audit_record(action="task.fan_out_failed", target=task, changes={"job": str(task.job_id)})
+    # Outside the failed transaction, so written at once rather than on a commit.
+    Notification.objects.bulk_create(
+        Notification(
+            recipient=user,
+            message=_("任务“%(title)s”派发失败，没有任何接收单位收到，请撤回后重新派发。")
+            % {"title": task.title},
+            url=reverse("task_detail", args=[task.pk]),
+        )
+        for user in _department_officers(task)
     )
 
 
@@ -736,6 +759,10 @@ def _refusal_reviewers(delivery: Delivery):
 # Withdrawal and re-checks
 
 
+# A failed dispatch reached nobody; withdrawing it clears it from the department's list.
+CANCELLABLE = frozenset({TaskStatus.DISPATCHED, TaskStatus.FAILED})
+
+
 @transaction.atomic
 def task_cancel(*, actor: User, task: Task, reason: str) -> Task:
     """Withdraw a task (its department) or terminate it (a district's group office, seed 004:
@@ -743,7 +770,7 @@ def task_cancel(*, actor: User, task: Task, reason: str) -> Task:
     province department's task only where it reached the office's district."""
     require(actor, "dispatch.cancel_task", task)
     task = Task.objects.select_for_update().get(pk=task.pk)
-    if task.status != TaskStatus.DISPATCHED:
+    if task.status not in CANCELLABLE:
         raise Conflict(
             _("任务当前为“%(status)s”，不能撤回。") % {"status": TaskStatus(task.status).label},
             code="wrong_state",
@@ -805,6 +832,26 @@ def task_cancel(*, actor: User, task: Task, reason: str) -> Task:
             url=reverse("task_detail", args=[task.pk]),
         )
     return task
+
+
+def deliveries_recheck_expired(*, day: dt.date | None = None) -> tuple[int, int]:
+    """Re-check the open deliveries still admitted under admissions whose term ended before
+    `day` (today): expiry is no state change, so nothing else re-checks them. Returns how many
+    admissions were re-checked and how many deliveries became unadmitted."""
+    day = day or timezone.localdate()
+    expired = Admission.objects.filter(
+        state=AdmissionState.ACTIVE,
+        valid_until__lt=day,
+        tasks__status=TaskStatus.DISPATCHED,
+        tasks__deliveries__status__in=OPEN_STATUSES,
+        tasks__deliveries__admitted=True,
+    ).distinct()
+    admissions = changed = 0
+    for admission in expired.defer("agreement_pdf"):
+        with transaction.atomic():
+            changed += deliveries_recheck(admission=admission)
+        admissions += 1
+    return admissions, changed
 
 
 def deliveries_recheck(*, admission: Admission, actor: User | None = None) -> int:

@@ -303,9 +303,7 @@ def _render_task(
         .filter(pk=task.admission_id)
         .exists()
     )
-    may_cancel = task.status == TaskStatus.DISPATCHED and user.has_perm(
-        "dispatch.cancel_task", task
-    )
+    may_cancel = task.status in services.CANCELLABLE and user.has_perm("dispatch.cancel_task", task)
     context = {
         "task": task,
         "job": task.job if task.status == TaskStatus.DISPATCHING else None,

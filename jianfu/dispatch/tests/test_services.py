@@ -379,3 +379,62 @@ def test_large_dispatch_runs_as_a_background_job(
     assert task.job is not None and task.job.status == "succeeded"
     assert task.status == TaskStatus.DISPATCHED and task.recipients_total == 2
     assert task.job.result == {"task": task.pk, "recipients": 2, "unadmitted": 0}
+
+
+# Expiry and failure -----------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_expired_admissions_open_deliveries_become_refusable_by_the_daily_recheck(
+    personas, admission, admitted_task, time_machine
+):
+    from django.core.management import call_command
+
+    time_machine.move_to(admission.valid_until + dt.timedelta(days=1))
+    call_command("recheck_deliveries")
+    delivery = delivery_to(admitted_task, ZHONGGULOU)
+    assert delivery.reasons == [Reason.ADMISSION_EXPIRED] and delivery.admitted_on_arrival
+    assert "refuse" in services.actions_allowed(personas.community_officer, delivery)
+    # Nothing left to re-check the next day.
+    assert services.deliveries_recheck_expired() == (0, 0)
+
+
+@pytest.mark.django_db
+def test_citing_the_old_number_of_a_renewed_admission_names_the_renewal(
+    personas, admission, time_machine
+):
+    renewal = admission_services.admission_renew(
+        actor=personas.group_secretary,
+        admission=admission,
+        valid_until=admission.valid_until + dt.timedelta(days=365),
+        reason="继续实施",
+    )
+    time_machine.move_to(admission.valid_until + dt.timedelta(days=2))
+    task = dispatch(personas.dept_clerk, recipients=[ZHONGGULOU], admission_number=admission.number)
+    [text] = services.reason_texts(task, delivery_to(task, ZHONGGULOU).reasons)
+    assert renewal.number in text
+
+
+@pytest.mark.django_db
+def test_a_failed_fan_out_is_recorded_told_and_can_be_withdrawn(
+    personas, admission, monkeypatch, django_capture_on_commit_callbacks
+):
+    from jianfu.core.jobs import job_run
+
+    monkeypatch.setattr(services, "INLINE_LIMIT", 1)
+    with django_capture_on_commit_callbacks(execute=False):
+        task = dispatch(
+            personas.dept_clerk, recipients=[CHENGDONG], admission_number=admission.number
+        )
+
+    def broken(**kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr("jianfu.dispatch.jobs.task_fan_out", broken)
+    with pytest.raises(RuntimeError):
+        job_run(str(task.job_id))
+    task.refresh_from_db()
+    assert task.status == TaskStatus.FAILED and not task.deliveries.exists()
+    assert Notification.objects.filter(recipient=personas.dept_clerk, message__contains="派发失败")
+    task = services.task_cancel(actor=personas.dept_clerk, task=task, reason="重新派发")
+    assert task.status == TaskStatus.CANCELLED
