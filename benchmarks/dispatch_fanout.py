@@ -50,6 +50,7 @@ DELIVERY_COLUMNS = (
     "progress_percent",
     "progress_note",
     "refusal_reason",
+    "refusal_basis",
     "refused_while_admitted",
     "refused_at",
     "accepted_at",
@@ -386,7 +387,7 @@ def child_floor(spec: dict) -> dict:
         flag = false if unadmitted else true
         reasons = '["negative_list"]' if unadmitted else "[]"
         # In DELIVERY_COLUMNS order: received, no progress, no refusal, never accepted.
-        row = (task.pk, code, flag, flag, reasons, "received", "", 0, "", "", false)
+        row = (task.pk, code, flag, flag, reasons, "received", "", 0, "", "", "", false)
         tuples.append((*row, None, None, None, false, stamp, stamp))
     seconds = harness.timed_raw_insert(
         connection, table="dispatch_delivery", columns=DELIVERY_COLUMNS, rows=tuples
