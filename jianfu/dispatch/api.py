@@ -262,6 +262,7 @@ class ViolationOut(Schema):
     refusals: int
     refusals_of_unadmitted: int
     late_completions: int
+    overdue_open: int
     unadmitted_rate: float | None
 
 

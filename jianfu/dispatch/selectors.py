@@ -6,8 +6,16 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import ExtractYear
+from django.utils import timezone
 
-from jianfu.dispatch.models import Delivery, DeliveryStatus, RecipientLevel, Task, TaskStatus
+from jianfu.dispatch.models import (
+    OPEN_STATUSES,
+    Delivery,
+    DeliveryStatus,
+    RecipientLevel,
+    Task,
+    TaskStatus,
+)
 from jianfu.org.models import NO_JURISDICTION, Unit, UnitType, User
 from jianfu.org.roles import DISTRICT_ROLES, Role
 
@@ -171,6 +179,8 @@ class ViolationRow:
     refusals: int = 0
     refusals_of_unadmitted: int = 0
     late_completions: int = 0
+    # Still open after the deadline: late work not yet done counts too.
+    overdue_open: int = 0
 
     @property
     def unadmitted_rate(self) -> float | None:
@@ -218,6 +228,9 @@ def violations(*, departments: QuerySet[Unit], year: int, within: str = "") -> l
                 "pk", filter=Q(status=DeliveryStatus.REFUSED, refused_while_admitted=False)
             ),
             late=Count("pk", filter=Q(completed_late=True)),
+            overdue=Count(
+                "pk", filter=Q(status__in=OPEN_STATUSES, task__deadline__lt=timezone.localdate())
+            ),
         )
     )
     for found in per_delivery:
@@ -225,7 +238,7 @@ def violations(*, departments: QuerySet[Unit], year: int, within: str = "") -> l
         row.deliveries, row.unadmitted_deliveries = found["deliveries"], found["unadmitted"]
         row.refusals = found["refusals"]
         row.refusals_of_unadmitted = found["refusals_of_unadmitted"]
-        row.late_completions = found["late"]
+        row.late_completions, row.overdue_open = found["late"], found["overdue"]
     return sorted(
         rows.values(),
         key=lambda r: (-r.unadmitted_deliveries, -r.refusals, r.department.sort_key),

@@ -554,6 +554,7 @@ def _totals(rows: list[selectors.ViolationRow]) -> dict[str, Any]:
         "refusals",
         "refusals_of_unadmitted",
         "late_completions",
+        "overdue_open",
     )
     totals: dict[str, Any] = {name: sum(getattr(row, name) for row in rows) for name in fields}
     deliveries = totals["deliveries"]

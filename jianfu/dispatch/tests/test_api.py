@@ -754,6 +754,7 @@ def test_a_departments_violations_count_its_unadmitted_work_refusals_and_late_co
             "refusals": 1,
             "refusals_of_unadmitted": 1,
             "late_completions": 1,
+            "overdue_open": 1,
             "unadmitted_rate": 0.5,
         }
     assert login(personas.dept_clerk).get(url).json()["year"] == year

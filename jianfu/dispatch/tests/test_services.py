@@ -326,6 +326,8 @@ def test_violations_count_unadmitted_dispatches_refusals_and_late_completions(
     assert (row.dispatches, row.unadmitted_dispatches) == (2, 1)
     assert (row.deliveries, row.unadmitted_deliveries) == (4, 2)
     assert (row.refusals, row.refusals_of_unadmitted, row.late_completions) == (1, 1, 1)
+    # 箭道街社区's and 西林社区's copies are still open after the deadline.
+    assert row.overdue_open == 2
     [empty] = violations(
         departments=Unit.objects.filter(pk=personas.dept_clerk.unit_id), year=year - 1
     )
