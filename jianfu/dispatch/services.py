@@ -208,9 +208,8 @@ def recipients_expand(*, prefix: str | None, codes: Sequence[str], level: str) -
             _("以下区划低于接收层级%(level)s：%(codes)s")
             % {"level": RecipientLevel(level).label, "codes": "、".join(too_low[:20])}
         )
-    picked = {code[: PREFIX_LENGTH[RegionLevel(known[code])]] for code in codes}
-    lengths = sorted({len(p) for p in picked})
-    chosen = [code for code in at_level if any(code[:n] in picked for n in lengths)]
+    picked = tuple({code[: PREFIX_LENGTH[RegionLevel(known[code])]] for code in codes})
+    chosen = [code for code in at_level if code.startswith(picked)]
     if not chosen:
         raise InvalidInput(_("所选范围内没有%(level)s。") % {"level": RecipientLevel(level).label})
     return chosen
@@ -291,7 +290,12 @@ def arrival_check(*, task: Task, codes: Iterable[str], day: dt.date | None = Non
     if negative:
         details["negative"] = [{"list": e.list_name, "entry": e.name} for e in negative]
     duty_prefix = _duty_prefix(task)
+    # The regions each per-recipient rule applies to, as prefixes str.startswith takes at once.
+    negative_prefixes = tuple(entry.prefix for entry in negative)
+    check_duty = bool(task.duty_item_key)
     reasons = {}
+    # Recipients with the same reasons share one list, which is then written as JSON once.
+    shared: dict[tuple[str, ...], list[str]] = {}
     for code in codes:
         found = list(common)
         if admission is not None:
@@ -299,11 +303,11 @@ def arrival_check(*, task: Task, codes: Iterable[str], day: dt.date | None = Non
                 found.append(Reason.OUTSIDE_SCOPE)
             elif needs_funding and scope[code] <= 0:
                 found.append(Reason.UNFUNDED)
-        if any(entry.applies_to(code) for entry in negative):
+        if negative_prefixes and code.startswith(negative_prefixes):
             found.append(Reason.NEGATIVE_LIST)
-        if task.duty_item_key and (duty_prefix is None or not code.startswith(duty_prefix)):
+        if check_duty and (duty_prefix is None or not code.startswith(duty_prefix)):
             found.append(Reason.DUTY_NOT_LISTED)
-        reasons[code] = found
+        reasons[code] = shared.setdefault(tuple(found), found)
     return ArrivalCheck(reasons, details)
 
 
@@ -444,23 +448,18 @@ def task_fan_out(*, task: Task, codes: Sequence[str]) -> Task:
         # other, so the check sees the revocation or the revocation's re-check sees the copies.
         task.admission = Admission.objects.select_for_update().get(pk=task.admission_id)
     check = arrival_check(task=task, codes=codes)
-    rows = []
-    unadmitted = 0
-    # Recipients with the same reasons share one list, which is then written as JSON once.
-    shared: dict[tuple[str, ...], list[str]] = {}
-    for code in codes:
-        reasons = check.reasons[code]
-        reasons = shared.setdefault(tuple(reasons), reasons)
-        unadmitted += bool(reasons)
-        rows.append(
-            {
-                "task_id": task.pk,
-                "region_id": code,
-                "admitted_on_arrival": not reasons,
-                "admitted": not reasons,
-                "reasons": reasons,
-            }
-        )
+    task_id = task.pk
+    rows = [
+        {
+            "task_id": task_id,
+            "region_id": code,
+            "admitted_on_arrival": not reasons,
+            "admitted": not reasons,
+            "reasons": reasons,
+        }
+        for code, reasons in check.reasons.items()
+    ]
+    unadmitted = sum(1 for row in rows if row["reasons"])
     insert_rows(Delivery, rows)
     task.status, task.dispatched_at = TaskStatus.DISPATCHED, timezone.now()
     task.recipients_total, task.unadmitted_total = total, unadmitted
