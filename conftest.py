@@ -8,6 +8,7 @@ from django.test import Client
 
 from jianfu.catalog.db_guards import frozen_guard_remove
 from jianfu.core.db_guards import audit_guard_remove
+from jianfu.funds.db_guards import ledger_guard_remove
 from jianfu.org.demo import ACCOUNTS, demo_load
 from jianfu.org.models import User
 
@@ -56,6 +57,7 @@ def live_db(transactional_db):
     yield
     audit_guard_remove(connection)
     frozen_guard_remove(connection)
+    ledger_guard_remove(connection)
     from jianfu.core.models import AuditRecord
 
     AuditRecord.objects.all().delete()

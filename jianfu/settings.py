@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "jianfu.catalog",
     "jianfu.admission",
     "jianfu.dispatch",
+    "jianfu.funds",
     "jianfu.api",
 ]
 

@@ -9,6 +9,7 @@ def _guards_in_place(sender, using, **kwargs) -> None:
 
     from jianfu.catalog.db_guards import frozen_guard_install, search_index_install
     from jianfu.core.db_guards import audit_guard_install
+    from jianfu.funds.db_guards import LEDGER_TABLES, ledger_guard_install
 
     connection = connections[using]
     tables = set(connection.introspection.table_names())
@@ -17,6 +18,8 @@ def _guards_in_place(sender, using, **kwargs) -> None:
     if "catalog_item" in tables and "catalog_listversion" in tables:
         search_index_install(connection)
         frozen_guard_install(connection)
+    if tables.issuperset(LEDGER_TABLES):
+        ledger_guard_install(connection)
 
 
 class CoreConfig(AppConfig):

@@ -1,0 +1,64 @@
+"""Who may move money: the district's finance office funds budget lines; a department (or the
+finance office) transfers from its own lines; a street records its communities' spending."""
+
+from __future__ import annotations
+
+import rules
+
+from jianfu.funds.models import Account, AccountKind
+from jianfu.org.models import User
+from jianfu.org.roles import Role
+
+
+def _active_unit(user: User):
+    if not user.is_authenticated or not user.is_active:
+        return None
+    unit = user.unit
+    return unit if unit is not None and unit.is_active else None
+
+
+def _finance_office_of(user: User, account: Account) -> bool:
+    """A finance officer of the account's district (the district's own finance office)."""
+    unit = _active_unit(user)
+    return (
+        unit is not None
+        and user.has_role(Role.FINANCE_OFFICER)
+        and unit.region_id == unit.district_code == account.district_code
+    )
+
+
+@rules.predicate
+def may_appropriate(user: User, account: Account) -> bool:
+    return account.kind == AccountKind.BUDGET and _finance_office_of(user, account)
+
+
+@rules.predicate
+def may_transfer(user: User, account: Account) -> bool:
+    """From a budget line: its own department's clerk or head, or the district finance office."""
+    if account.kind != AccountKind.BUDGET:
+        return False
+    unit = _active_unit(user)
+    own = (
+        unit is not None
+        and unit.pk == account.unit_id
+        and user.has_role(Role.DEPT_CLERK, Role.DEPT_HEAD)
+    )
+    return own or _finance_office_of(user, account)
+
+
+@rules.predicate
+def may_spend(user: User, account: Account) -> bool:
+    """The street keeps its communities' accounts (居财街管) and records their spending."""
+    if account.kind not in (AccountKind.COMMUNITY, AccountKind.BASE) or account.parent is None:
+        return False
+    unit = _active_unit(user)
+    return (
+        unit is not None
+        and user.has_role(Role.STREET_OFFICER)
+        and unit.region_id == account.parent.region_id
+    )
+
+
+rules.add_perm("funds.appropriate", may_appropriate)
+rules.add_perm("funds.transfer", may_transfer)
+rules.add_perm("funds.spend", may_spend)
