@@ -15,7 +15,6 @@ from pydantic import ConfigDict
 
 from jianfu.api.pagination import DEFAULT_LIMIT, PageMeta, cursor_page
 from jianfu.core.errors import NotFound
-from jianfu.core.http import content_disposition
 from jianfu.dispatch import documents, selectors, services
 from jianfu.dispatch.models import (
     Delivery,
@@ -551,14 +550,7 @@ def delivery_notice(request: HttpRequest, delivery_id: int) -> HttpResponse:
     delivery = _delivery_or_404(request, delivery_id)
     if delivery.status != DeliveryStatus.REFUSED:
         raise NotFound(_("该任务未被拒绝，没有不予受理告知书。"))
-    response = HttpResponse(documents.refusal_notice_pdf(delivery), content_type="application/pdf")
-    filename = _("不予受理告知书-%(reference)s-%(region)s.pdf") % {
-        "reference": delivery.task.reference,
-        "region": delivery.region.name,
-    }
-    fallback = f"refusal-notice-{delivery.pk}.pdf"
-    response["Content-Disposition"] = content_disposition(filename, inline=True, fallback=fallback)
-    return response
+    return documents.refusal_notice_response(delivery)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from django.http import HttpResponse
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
+from jianfu.core.http import content_disposition
 from jianfu.core.pdf import render_pdf
 from jianfu.dispatch.models import Delivery, DeliveryStatus, RecipientLevel
 from jianfu.dispatch.services import reason_texts, refusal_basis_for
@@ -35,3 +38,17 @@ def refusal_notice_pdf(delivery: Delivery) -> bytes:
                 "basis": delivery.refusal_basis or refusal_basis_for(delivery.region_id),
             },
         )
+
+
+def refusal_notice_response(delivery: Delivery) -> HttpResponse:
+    """The notice as an inline PDF, named after the task and the recipient, kept out of shared
+    caches (it names residents' communities and departments' work)."""
+    response = HttpResponse(refusal_notice_pdf(delivery), content_type="application/pdf")
+    filename = _("不予受理告知书-%(reference)s-%(region)s.pdf") % {
+        "reference": delivery.task.reference,
+        "region": delivery.region.name,
+    }
+    fallback = f"refusal-notice-{delivery.task.reference}-{delivery.region_id}.pdf"
+    response["Content-Disposition"] = content_disposition(filename, inline=True, fallback=fallback)
+    response["Cache-Control"] = "private, no-store"
+    return response

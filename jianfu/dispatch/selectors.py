@@ -8,6 +8,9 @@ from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import ExtractYear
 from django.utils import timezone
 
+from jianfu.admission import selectors as admission_selectors
+from jianfu.admission.models import AdmissionState
+from jianfu.catalog.models import Item, ListKind, VersionStatus
 from jianfu.dispatch.models import (
     OPEN_STATUSES,
     Delivery,
@@ -16,8 +19,17 @@ from jianfu.dispatch.models import (
     Task,
     TaskStatus,
 )
-from jianfu.org.models import NO_JURISDICTION, Unit, UnitType, User
+from jianfu.org.models import (
+    LEVEL_ORDER,
+    NO_JURISDICTION,
+    Region,
+    RegionLevel,
+    Unit,
+    UnitType,
+    User,
+)
 from jianfu.org.roles import DISTRICT_ROLES, Role
+from jianfu.org.selectors import ancestor_codes
 
 
 def _district_office_prefix(user: User) -> str | bool | None:
@@ -265,3 +277,89 @@ def _working_in(departments: QuerySet[Unit], prefix: str) -> QuerySet[Unit]:
     reached = Delivery.objects.filter(region__code__startswith=prefix).values("task_id")
     sent_there = Task.objects.filter(pk__in=reached).values("department_id")
     return departments.filter(Q(district_code__startswith=prefix) | Q(pk__in=sent_there))
+
+
+# ---------------------------------------------------------------------------------------------
+# The dispatch form's choices and the scorecard's districts
+
+
+def admission_choices(user: User) -> list[tuple[str, str]]:
+    """The department's admissions in force today, by number."""
+    today = timezone.localdate()
+    admissions = (
+        admission_selectors.admissions_visible_to(user=user)
+        .filter(department_id=user.unit_id, state=AdmissionState.ACTIVE)
+        .filter(valid_from__lte=today, valid_until__gte=today)
+        .defer("agreement_pdf")
+        .order_by("-year", "-sequence")
+    )
+    return [(a.number, f"{a.number} {a.title}") for a in admissions]
+
+
+def duty_item_choices(unit: Unit) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The items of the duty lists in force for the department's district (its own, the
+    regions' above it and the national ones), grouped by list."""
+    district = unit.district_code or unit.region_id
+    codes = [district, *ancestor_codes(district)]
+    items = (
+        Item.objects.filter(
+            version__status=VersionStatus.PUBLISHED, version__list__kind=ListKind.DUTY
+        )
+        .filter(Q(version__list__region__isnull=True) | Q(version__list__region_id__in=codes))
+        .select_related("version__list")
+        .order_by("version__list__region_id", "version__list_id", "position", "id")
+    )
+    groups: dict[int, tuple[str, list[tuple[str, str]]]] = {}
+    for item in items:
+        catalog_list = item.version.list
+        label = f"{catalog_list.name}（{catalog_list.get_level_display()}）"
+        group = groups.setdefault(catalog_list.pk, (label, []))
+        group[1].append((str(item.key), f"{item.code} {item.name}".strip()))
+    return list(groups.values())
+
+
+def recipient_tree(unit: Unit) -> tuple[Region, list[tuple[Region, list[Region]]]]:
+    """The department's region and the two levels below it (a district's streets and their
+    communities), for the recipient checkboxes; one query."""
+    root = unit.region
+    below = LEVEL_ORDER[LEVEL_ORDER.index(root.level) + 1 :][:2]
+    today = timezone.localdate()
+    regions = (
+        Region.objects.filter(code__startswith=root.prefix, level__in=below)
+        .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=today))
+        .order_by("code")
+    )
+    parents: dict[str, tuple[Region, list[Region]]] = {}
+    children = []
+    for region in regions:
+        if region.level == below[0]:
+            parents[region.code] = (region, [])
+        else:
+            children.append(region)
+    for region in children:
+        if region.parent_id in parents:
+            parents[region.parent_id][1].append(region)
+    return root, list(parents.values())
+
+
+def districts_of(departments: QuerySet[Unit]) -> list[Region]:
+    """The districts these departments belong to."""
+    codes = departments.order_by().values("district_code")
+    return list(Region.objects.filter(code__in=codes, level=RegionLevel.DISTRICT).order_by("code"))
+
+
+def busiest_district(districts: list[Region], year: int) -> Region | None:
+    """The district that sent the most tasks in the year: what the scorecard opens on."""
+    busiest = (
+        Task.objects.filter(
+            district_code__in=[d.code for d in districts],
+            status__in=SENT_STATUSES,
+            created_at__year=year,
+        )
+        .values("district_code")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "district_code")
+        .first()
+    )
+    code = busiest["district_code"] if busiest else ""
+    return next((d for d in districts if d.code == code), districts[0] if districts else None)

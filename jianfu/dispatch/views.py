@@ -22,11 +22,8 @@ from django.utils.translation import pgettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from jianfu.admission import selectors as admission_selectors
-from jianfu.admission.models import AdmissionState
 from jianfu.admission.register_forms import year_from
-from jianfu.catalog.models import Item, ListKind, VersionStatus
 from jianfu.core.errors import DomainError, Forbidden, InvalidInput
-from jianfu.core.http import content_disposition
 from jianfu.core.views import form_error
 from jianfu.dispatch import documents, selectors, services
 from jianfu.dispatch.forms import (
@@ -46,9 +43,8 @@ from jianfu.dispatch.models import (
     Task,
     TaskStatus,
 )
-from jianfu.org.models import LEVEL_ORDER, Region, RegionLevel, Unit, UnitType, User
+from jianfu.org.models import Region, Unit, UnitType, User
 from jianfu.org.roles import DISTRICT_ROLES, Role
-from jianfu.org.selectors import ancestor_codes
 
 PAGE_SIZE = 50
 # A task may reach 30,000 recipients; its page shows them a page at a time.
@@ -156,73 +152,14 @@ def task_index(request: HttpRequest) -> HttpResponse:
 # The dispatch form --------------------------------------------------------------------------------
 
 
-def _admission_choices(user: User) -> list[tuple[str, str]]:
-    """The department's admissions in force today, by number."""
-    today = timezone.localdate()
-    admissions = (
-        admission_selectors.admissions_visible_to(user=user)
-        .filter(department_id=user.unit_id, state=AdmissionState.ACTIVE)
-        .filter(valid_from__lte=today, valid_until__gte=today)
-        .defer("agreement_pdf")
-        .order_by("-year", "-sequence")
-    )
-    return [(a.number, f"{a.number} {a.title}") for a in admissions]
-
-
-def _duty_item_choices(unit: Unit) -> list[tuple[str, list[tuple[str, str]]]]:
-    """The items of the duty lists in force for the department's district (its own, the
-    regions' above it and the national ones), grouped by list."""
-    district = unit.district_code or unit.region_id
-    codes = [district, *ancestor_codes(district)]
-    items = (
-        Item.objects.filter(
-            version__status=VersionStatus.PUBLISHED, version__list__kind=ListKind.DUTY
-        )
-        .filter(Q(version__list__region__isnull=True) | Q(version__list__region_id__in=codes))
-        .select_related("version__list")
-        .order_by("version__list__region_id", "version__list_id", "position", "id")
-    )
-    groups: dict[int, tuple[str, list[tuple[str, str]]]] = {}
-    for item in items:
-        catalog_list = item.version.list
-        label = f"{catalog_list.name}（{catalog_list.get_level_display()}）"
-        group = groups.setdefault(catalog_list.pk, (label, []))
-        group[1].append((str(item.key), f"{item.code} {item.name}".strip()))
-    return list(groups.values())
-
-
-def _recipient_tree(unit: Unit) -> tuple[Region, list[tuple[Region, list[Region]]]]:
-    """The department's region and the two levels below it (a district's streets and their
-    communities), for the recipient checkboxes; one query."""
-    root = unit.region
-    below = LEVEL_ORDER[LEVEL_ORDER.index(root.level) + 1 :][:2]
-    today = timezone.localdate()
-    regions = (
-        Region.objects.filter(code__startswith=root.prefix, level__in=below)
-        .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=today))
-        .order_by("code")
-    )
-    parents: dict[str, tuple[Region, list[Region]]] = {}
-    children = []
-    for region in regions:
-        if region.level == below[0]:
-            parents[region.code] = (region, [])
-        else:
-            children.append(region)
-    for region in children:
-        if region.parent_id in parents:
-            parents[region.parent_id][1].append(region)
-    return root, list(parents.values())
-
-
 def _task_form(request: HttpRequest) -> tuple[TaskForm, Region, list]:
     user: User = request.user
-    root, groups = _recipient_tree(user.unit)
+    root, groups = selectors.recipient_tree(user.unit)
     regions = [root, *(r for parent, kids in groups for r in (parent, *kids))]
     form = TaskForm(
         request.POST if request.method == "POST" else None,
-        admissions=_admission_choices(user),
-        duty_items=_duty_item_choices(user.unit),
+        admissions=selectors.admission_choices(user),
+        duty_items=selectors.duty_item_choices(user.unit),
         regions=regions,
     )
     return form, root, groups
@@ -507,21 +444,12 @@ def refusal_notice(request: HttpRequest, delivery_id: int) -> HttpResponse:
     if delivery.status != DeliveryStatus.REFUSED:
         raise Http404
     try:
-        pdf = documents.refusal_notice_pdf(delivery)
+        return documents.refusal_notice_response(delivery)
     except DomainError as error:
         # No Chinese font on the server yet: say so instead of serving empty boxes.
         return HttpResponse(
             str(error.message), status=error.status, content_type="text/plain; charset=utf-8"
         )
-    response = HttpResponse(pdf, content_type="application/pdf")
-    filename = _("不予受理告知书-%(reference)s-%(region)s.pdf") % {
-        "reference": delivery.task.reference,
-        "region": delivery.region.name,
-    }
-    fallback = f"refusal-notice-{delivery.task.reference}-{delivery.region_id}.pdf"
-    response["Content-Disposition"] = content_disposition(filename, inline=True, fallback=fallback)
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 # The street's review of refusals -----------------------------------------------------------------
@@ -562,16 +490,11 @@ def _totals(rows: list[selectors.ViolationRow]) -> dict[str, Any]:
     return totals
 
 
-def _districts_of(departments: QuerySet[Unit]) -> list[Region]:
-    codes = departments.order_by().values("district_code")
-    return list(Region.objects.filter(code__in=codes, level=RegionLevel.DISTRICT).order_by("code"))
-
-
 @login_required
 def violations(request: HttpRequest) -> HttpResponse:
     user: User = request.user
     readable = selectors.departments_for_violations(user=user)
-    districts = _districts_of(readable)
+    districts = selectors.districts_of(readable)
     # A city or province department has no district, and reads its own record whole.
     if not districts and not readable.exists():
         raise PermissionDenied
@@ -601,29 +524,12 @@ def violations(request: HttpRequest) -> HttpResponse:
     return render(request, "dispatch/violations.html", context)
 
 
-def _busiest_district(districts: list[Region], year: int) -> Region | None:
-    """The district that sent the most tasks in the year: what the scorecard opens on."""
-    busiest = (
-        Task.objects.filter(
-            district_code__in=[d.code for d in districts],
-            status__in=selectors.SENT_STATUSES,
-            created_at__year=year,
-        )
-        .values("district_code")
-        .annotate(n=Count("pk"))
-        .order_by("-n", "district_code")
-        .first()
-    )
-    code = busiest["district_code"] if busiest else ""
-    return next((d for d in districts if d.code == code), districts[0] if districts else None)
-
-
 def public_scorecard(request: HttpRequest) -> HttpResponse:
     """Each department's dispatches, unadmitted work and refusals, for everyone (no login)."""
     year = year_from(request.GET.get("year"))
-    districts = _districts_of(Unit.objects.filter(type=UnitType.DEPARTMENT))
+    districts = selectors.districts_of(Unit.objects.filter(type=UnitType.DEPARTMENT))
     wanted = request.GET.get("district", "")
-    district = next((d for d in districts if d.code == wanted), None) or _busiest_district(
+    district = next((d for d in districts if d.code == wanted), None) or selectors.busiest_district(
         districts, year
     )
     rows = []
