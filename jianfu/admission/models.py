@@ -99,6 +99,9 @@ class AdmissionSettings(models.Model):
         _("每名社区工作者每年可承接协助工作小时数"), default=300
     )
     capacity_blocks = models.BooleanField(_("超出负担预算时禁止准入"), default=False)
+    # 费随事转: an admission whose money for the year has not reached a community this many
+    # days after the year's start of its term is suspended for that community (the tripwire).
+    funding_grace_days = models.PositiveSmallIntegerField(_("经费到位时限（天）"), default=30)
     # The rule a refusal notice (不予受理告知书) cites; seed 000 words it this way.
     refusal_basis = models.TextField(
         _("拒绝受理依据"),

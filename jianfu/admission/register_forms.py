@@ -132,6 +132,15 @@ class SettingsForm(forms.Form):
         required=False,
         help_text=_("不勾选时只提示；勾选后，除非“一进一出”，超出预算的申请不能准入"),
     )
+    funding_grace_days = forms.IntegerField(
+        label=_("经费到位时限（天）"),
+        min_value=1,
+        max_value=366,
+        help_text=_(
+            "准入经费自年度实施之日起逾此天数仍未拨付到某社区的，该准入对该社区暂停，"
+            "社区可以拒绝相关任务；经费到位后自动恢复"
+        ),
+    )
     refusal_basis = forms.CharField(
         label=_("拒绝受理依据"),
         required=False,

@@ -42,6 +42,7 @@ from jianfu.core.errors import DomainError
 from jianfu.core.http import content_disposition
 from jianfu.core.models import CalendarDay
 from jianfu.core.views import form_error
+from jianfu.funds.tripwire import suspended_regions, transferred_by_community
 from jianfu.org.models import Region, RegionLevel, Unit, UnitType, User
 from jianfu.org.roles import Role
 from jianfu.org.selectors import regions_visible_to
@@ -160,6 +161,12 @@ def _render_detail(request: HttpRequest, admission: Admission, **forms) -> HttpR
     today = timezone.localdate()
     _mark_status([admission], today)
     scope = list(admission.scope.select_related("region", "region__parent"))
+    # 费随事转: what has reached each community this year, and where the money is overdue.
+    arrived = transferred_by_community([admission.pk], today.year)
+    overdue = suspended_regions(admission)
+    for row in scope:
+        row.arrived_fen = arrived.get((admission.pk, row.region_id), 0)
+        row.funds_overdue = row.region_id in overdue
     application = None
     if admission.application_id:
         application = selectors.application_visible_to(
@@ -171,6 +178,8 @@ def _render_detail(request: HttpRequest, admission: Admission, **forms) -> HttpR
         "admission": admission,
         "scope": scope,
         "total_fen": sum(row.funding_fen for row in scope),
+        "arrived_fen": sum(row.arrived_fen for row in scope),
+        "year": today.year,
         "application": application,
         "earlier": _earlier(admission),
         "later": _later(admission),

@@ -1373,6 +1373,7 @@ SETTINGS_NUMBERS = (
     "decision_days",
     "provisional_days",
     "hours_per_worker",
+    "funding_grace_days",
 )
 SETTINGS_FIELDS = ("number_prefix", *SETTINGS_NUMBERS, "capacity_blocks", "refusal_basis")
 PREFIX_MAX = 10

@@ -73,6 +73,7 @@ def _register_routers() -> None:
     from jianfu.api.me import router as me_router
     from jianfu.catalog.api import router as catalog_router
     from jianfu.dispatch.api import router as dispatch_router
+    from jianfu.funds.api import router as funds_router
     from jianfu.org.api import router as org_router
 
     api.add_router("/", me_router)
@@ -80,6 +81,7 @@ def _register_routers() -> None:
     api.add_router("/", catalog_router)
     api.add_router("/", admission_router)
     api.add_router("/", dispatch_router)
+    api.add_router("/", funds_router)
 
 
 _register_routers()

@@ -16,6 +16,25 @@ NAVIGATION = [
     (_("任务收件箱"), "inbox", (Role.COMMUNITY_OFFICER, Role.STREET_OFFICER)),
     (_("拒绝审核"), "refusal_reviews", (Role.STREET_OFFICER, Role.GROUP_SECRETARY)),
     (_("违规统计"), "violations", DISTRICT_ROLES),
+    (
+        _("经费账户"),
+        "funds_accounts",
+        (
+            Role.FINANCE_OFFICER,
+            Role.AUDITOR,
+            Role.DEPT_CLERK,
+            Role.DEPT_HEAD,
+            Role.STREET_OFFICER,
+            Role.COMMUNITY_OFFICER,
+        ),
+    ),
+    (_("社区经费"), "funds_community", (Role.COMMUNITY_OFFICER,)),
+    # A community reads its own money under 社区经费; the report is for those who oversee it.
+    (
+        _("经费到位"),
+        "funds_report",
+        (*DISTRICT_ROLES, Role.DEPT_CLERK, Role.DEPT_HEAD, Role.STREET_OFFICER),
+    ),
     (_("区划管理"), "region_index", "org.manage_regions"),
     (_("单位管理"), "unit_index", "org.manage_units"),
     (_("账号管理"), "account_index", "org.manage_users"),

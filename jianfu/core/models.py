@@ -152,3 +152,22 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.message
+
+
+class DailyRun(models.Model):
+    """One run of a daily job (jianfu.core.daily): at most one per job and day, whichever worker
+    gets there first."""
+
+    name = models.CharField(max_length=40)
+    day = models.DateField()
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    succeeded = models.BooleanField(null=True)
+    message = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-day", "name"]
+        constraints = [models.UniqueConstraint(fields=["name", "day"], name="daily_run_once")]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.day}"

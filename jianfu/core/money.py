@@ -18,6 +18,15 @@ def format_fen(fen: int) -> str:
     return f"{sign}{yuan:,}.{cents:02d}"
 
 
+def format_wan(fen: int) -> str:
+    """Fen as 万元 (ten thousand yuan) to two places, rounded half up: 9150000 → "9.15"."""
+    sign = "-" if fen < 0 else ""
+    # One hundredth of 万元 is 100 yuan, 10,000 fen.
+    hundredths = (abs(int(fen)) * 2 + 10_000) // 20_000
+    wan, rest = divmod(hundredths, 100)
+    return f"{sign}{wan:,}.{rest:02d}" if hundredths else "0.00"
+
+
 def parse_yuan(text: str) -> int:
     """ "1,234.5" → 123450 fen; anything else is refused with a message in the user's language."""
     match = YUAN.match(str(text).replace(",", "").replace("，", ""))

@@ -49,6 +49,7 @@ class Reason(models.TextChoices):
     OUTSIDE_SCOPE = "outside_scope", _("接收单位不在准入范围内")
     OTHER_DEPARTMENT = "other_department", _("准入属于其他部门")
     UNFUNDED = "unfunded", _("准入未为该单位落实经费")
+    FUNDS_OVERDUE = "funds_overdue", _("准入经费逾期未拨付到该单位，准入已对其暂停")
     NEGATIVE_LIST = "negative_list", _("事项属于负面清单")
     DUTY_NOT_LISTED = "duty_not_listed", _("所引事项不在本单位依法履行职责事项清单内")
 

@@ -41,6 +41,7 @@ from jianfu.dispatch.models import (
     Task,
     TaskStatus,
 )
+from jianfu.funds.tripwire import suspended_regions
 from jianfu.org.models import PREFIX_LENGTH, Region, RegionLevel, Unit, UnitType, User
 from jianfu.org.roles import Role
 from jianfu.org.selectors import ancestor_codes
@@ -283,6 +284,8 @@ def arrival_check(*, task: Task, codes: Iterable[str], day: dt.date | None = Non
     needs_funding = (
         admission is not None and admission.list_kind != ListKind.DUTY and not admission.provisional
     )
+    # ... and where that money is overdue, the admission is suspended for the community.
+    overdue = suspended_regions(admission) if needs_funding else set()
     negative = negative_entries_matching(
         [task.title, task.content, admission.title if admission else "", task.duty_item_name],
         keys=[admission.item_key if admission else None, task.duty_item_key],
@@ -303,6 +306,8 @@ def arrival_check(*, task: Task, codes: Iterable[str], day: dt.date | None = Non
                 found.append(Reason.OUTSIDE_SCOPE)
             elif needs_funding and scope[code] <= 0:
                 found.append(Reason.UNFUNDED)
+            elif code in overdue:
+                found.append(Reason.FUNDS_OVERDUE)
         if negative_prefixes and code.startswith(negative_prefixes):
             found.append(Reason.NEGATIVE_LIST)
         if check_duty and (duty_prefix is None or not code.startswith(duty_prefix)):
@@ -851,6 +856,12 @@ def deliveries_recheck_expired(*, day: dt.date | None = None) -> tuple[int, int]
             changed += deliveries_recheck(admission=admission)
         admissions += 1
     return admissions, changed
+
+
+def daily_recheck_deliveries() -> str:
+    """The worker's daily run of `deliveries_recheck_expired` (jianfu.core.daily)."""
+    admissions, changed = deliveries_recheck_expired()
+    return f"admissions={admissions} changed={changed}"
 
 
 def deliveries_recheck(*, admission: Admission, actor: User | None = None) -> int:

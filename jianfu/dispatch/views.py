@@ -43,7 +43,8 @@ from jianfu.dispatch.models import (
     Task,
     TaskStatus,
 )
-from jianfu.org.models import Region, Unit, UnitType, User
+from jianfu.funds import selectors as funds_selectors
+from jianfu.org.models import Region, RegionLevel, Unit, UnitType, User
 from jianfu.org.roles import DISTRICT_ROLES, Role
 
 PAGE_SIZE = 50
@@ -346,6 +347,18 @@ def _events(delivery: Delivery) -> list[dict]:
     ]
 
 
+def _task_money(delivery: Delivery) -> funds_selectors.CommunityMoney | None:
+    """随事经费: what the task's admission brought the community in the year it was sent."""
+    task = delivery.task
+    if task.admission_id is None or delivery.region.level != RegionLevel.COMMUNITY:
+        return None
+    return funds_selectors.money_for_community(
+        admission_id=task.admission_id,
+        region_id=delivery.region_id,
+        year=timezone.localtime(task.created_at).year,
+    )
+
+
 def _render_delivery(
     request: HttpRequest,
     delivery: Delivery,
@@ -375,6 +388,7 @@ def _render_delivery(
         "events": _events(delivery),
         "action_forms": action_forms,
         "task_visible": selectors.task_visible_to(user=user, task_id=task.pk) is not None,
+        "money": _task_money(delivery),
         "refusal_needs_review": delivery.admitted,
         "reviewer": pgettext("refusal reviewer", "街道")
         if task.recipient_level == RecipientLevel.COMMUNITY

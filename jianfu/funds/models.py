@@ -184,3 +184,33 @@ class Posting(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account_id} {self.amount_fen}"
+
+
+class FundingSuspension(models.Model):
+    """费随事转's tripwire: an admission suspended for one community because its money for the
+    year had not reached the community's sub-account by `due_on`. It ends (`resumed_at`) when
+    the money arrives; its tasks there are refusable meanwhile."""
+
+    admission = models.ForeignKey(
+        Admission, on_delete=models.PROTECT, related_name="funding_suspensions"
+    )
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField(_("年度"))
+    due_on = models.DateField(_("经费应到位日期"))
+    suspended_at = models.DateTimeField(_("暂停时间"))
+    resumed_at = models.DateTimeField(_("恢复时间"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-suspended_at", "-id"]
+        verbose_name = _("经费未到位暂停")
+        verbose_name_plural = _("经费未到位暂停")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["admission", "region"],
+                condition=Q(resumed_at__isnull=True),
+                name="funding_suspension_one_open",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.admission_id} {self.region_id} {self.year}"

@@ -4,14 +4,15 @@ committed against what reached each community (到位率)."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import F, Q, QuerySet, Sum
 
-from jianfu.admission.models import Admission
-from jianfu.funds.models import Account, AccountKind, Posting, TransactionKind
-from jianfu.org.models import NO_JURISDICTION, User
-from jianfu.org.roles import Role
+from jianfu.admission.models import Admission, AdmissionScope
+from jianfu.funds.models import Account, AccountKind, LedgerTransaction, Posting, TransactionKind
+from jianfu.org.models import NO_JURISDICTION, Region, RegionLevel, User
+from jianfu.org.roles import DISTRICT_ROLES, Role
 
 
 def accounts_visible_to(*, user: User) -> QuerySet[Account]:
@@ -43,7 +44,8 @@ def earmarks(account: Account) -> list[tuple[int | None, int]]:
         Posting.objects.filter(account=account)
         .values("admission_id")
         .annotate(total=Sum("amount_fen"))
-        .order_by("admission_id")
+        # Unearmarked money first on every database (PostgreSQL sorts NULL last by default).
+        .order_by(F("admission_id").asc(nulls_first=True))
     )
     return [(row["admission_id"], row["total"]) for row in rows]
 
@@ -165,3 +167,562 @@ def ledger_problems() -> list[str]:
                 % {"id": reversal.pk, "original": reversal.reverses_id}
             )
     return problems
+
+
+# ---------------------------------------------------------------------------------------------
+# The ledger's pages: transactions, balances, and a community's money per admission
+
+
+def transactions_visible_to(*, user: User) -> QuerySet[LedgerTransaction]:
+    """Transactions with at least one posting on an account the user may read."""
+    from django.db.models import Exists, OuterRef
+
+    visible = accounts_visible_to(user=user).values("pk")
+    touches = Posting.objects.filter(transaction=OuterRef("pk"), account__in=visible)
+    return LedgerTransaction.objects.filter(Exists(touches))
+
+
+def postings_visible_to(*, user: User) -> QuerySet[Posting]:
+    """The postings the user reads of the transactions they see: those on accounts they read,
+    and every posting of a transaction paid from a budget line they read. So a department
+    follows its money to each community, while a community (or street) sees its own share of a
+    transfer and not its neighbours'."""
+    from django.db.models import Exists, OuterRef
+
+    visible = accounts_visible_to(user=user).values("pk")
+    paid_from_visible = Posting.objects.filter(
+        transaction=OuterRef("transaction"),
+        account__in=visible,
+        account__kind__in=[AccountKind.BUDGET, AccountKind.APPROPRIATION],
+    )
+    return Posting.objects.filter(Q(account__in=visible) | Exists(paid_from_visible))
+
+
+def voucher_visible_to(*, user: User, voucher_id: int):
+    """The voucher, if it belongs to a transaction the user sees; else None."""
+    from jianfu.funds.models import Voucher
+
+    seen = transactions_visible_to(user=user).filter(voucher_id=voucher_id)
+    return Voucher.objects.filter(pk=voucher_id, pk__in=seen.values("voucher_id")).first()
+
+
+def balances_of(account_ids: Iterable[int]) -> dict[int, int]:
+    """Each account's balance in fen, in one aggregate query (accounts without postings: 0)."""
+    rows = (
+        Posting.objects.filter(account_id__in=list(account_ids))
+        .values_list("account_id")
+        .annotate(total=Sum("amount_fen"))
+        .order_by()
+    )
+    return dict(rows)
+
+
+def account_earmarks(account: Account) -> list[tuple[Admission | None, int]]:
+    """(admission or None for unearmarked money, balance in fen) for each earmark the account
+    holds money under, with the admissions read in one query."""
+    rows = earmarks(account)
+    admissions = Admission.objects.defer("agreement_pdf").in_bulk(
+        [admission_id for admission_id, _total in rows if admission_id is not None]
+    )
+    return [
+        (admissions.get(admission_id) if admission_id else None, total)
+        for admission_id, total in rows
+    ]
+
+
+def transaction_audit_trail(entry: LedgerTransaction) -> QuerySet:
+    """The audit records written about one ledger transaction, oldest first."""
+    from jianfu.core.models import AuditRecord
+
+    return AuditRecord.objects.filter(
+        object_type=LedgerTransaction._meta.label_lower, object_id=str(entry.pk)
+    ).order_by("id")
+
+
+@dataclass(frozen=True)
+class CommunityMoney:
+    """What came to a community for one admission (None: its base office funds) in a year,
+    what it spent, and what is left of it."""
+
+    admission: Admission | None
+    committed: int
+    transferred: int
+    spent: int
+
+    @property
+    def left(self) -> int:
+        return self.transferred - self.spent
+
+    @property
+    def owed(self) -> int:
+        """Committed for the year and not arrived yet."""
+        return max(self.committed - self.transferred, 0)
+
+
+def _received_and_spent(region_id: str, year: int, admission_id: int | None = None):
+    """{admission id or None: (received, spent)} for one community and year, in one query.
+    Received is what reached its sub-account or base funds net of reversals, leaving out the
+    spending that leaves them (and the reversals of that spending)."""
+    postings = Posting.objects.filter(account__region_id=region_id, transaction__year=year)
+    if admission_id is not None:
+        postings = postings.filter(admission_id=admission_id)
+    spending = Q(transaction__kind=TransactionKind.SPEND) | Q(
+        transaction__reverses__kind=TransactionKind.SPEND
+    )
+    rows = (
+        postings.values("admission_id")
+        .annotate(
+            received=Sum(
+                "amount_fen",
+                filter=Q(account__kind__in=[AccountKind.COMMUNITY, AccountKind.BASE]) & ~spending,
+            ),
+            spent=Sum("amount_fen", filter=Q(account__kind=AccountKind.EXPENSE)),
+        )
+        .order_by()
+    )
+    return {row["admission_id"]: (row["received"] or 0, row["spent"] or 0) for row in rows}
+
+
+def community_money(*, region_id: str, year: int) -> list[CommunityMoney]:
+    """Per admission covering the community in `year` (and any other it holds money for): the
+    committed, transferred and spent amounts, then its base office funds; three queries."""
+    money = _received_and_spent(region_id, year)
+    scope = {
+        row.admission_id: row
+        for row in AdmissionScope.objects.filter(
+            region_id=region_id,
+            admission__valid_from__lte=dt.date(year, 12, 31),
+            admission__valid_until__gte=dt.date(year, 1, 1),
+        )
+        .select_related("admission__department")
+        .defer("admission__agreement_pdf")
+    }
+    others = (
+        Admission.objects.select_related("department")
+        .defer("agreement_pdf")
+        .in_bulk([pk for pk in money if pk is not None and pk not in scope])
+    )
+    admissions = {pk: row.admission for pk, row in scope.items()} | others
+    rows = [
+        CommunityMoney(
+            admission=admission,
+            committed=committed_fen(scope[pk].funding_fen, admission, year) if pk in scope else 0,
+            transferred=money.get(pk, (0, 0))[0],
+            spent=money.get(pk, (0, 0))[1],
+        )
+        for pk, admission in sorted(admissions.items(), key=lambda item: item[1].number)
+    ]
+    base = money.get(None, (0, 0))
+    rows.append(CommunityMoney(admission=None, committed=0, transferred=base[0], spent=base[1]))
+    return rows
+
+
+def money_for_community(*, admission_id: int, region_id: str, year: int) -> CommunityMoney:
+    """One admission's money for one community and year (随事经费, on a task's page); two
+    queries, three when the community is outside the admission's scope."""
+    received, spent = _received_and_spent(region_id, year, admission_id).get(admission_id, (0, 0))
+    scope = (
+        AdmissionScope.objects.filter(admission_id=admission_id, region_id=region_id)
+        .select_related("admission")
+        .defer("admission__agreement_pdf")
+        .first()
+    )
+    if scope is None:
+        admission = Admission.objects.defer("agreement_pdf").get(pk=admission_id)
+        committed = 0
+    else:
+        admission = scope.admission
+        committed = committed_fen(scope.funding_fen, admission, year)
+    return CommunityMoney(
+        admission=admission, committed=committed, transferred=received, spent=spent
+    )
+
+
+def communities_readable_by(*, user: User) -> QuerySet:
+    """The communities whose money (per admission) the user may read: its own community, a
+    street's communities, every community of the district for its finance office and auditors."""
+    communities = Region.objects.filter(level=RegionLevel.COMMUNITY).select_related("parent")
+    if not user.is_authenticated or user.unit_id is None or not user.unit.is_active:
+        return communities.none()
+    unit = user.unit
+    prefix = user.jurisdiction_prefix
+    condition = Q(pk__in=[])
+    if user.has_role(Role.FINANCE_OFFICER, Role.AUDITOR) and prefix != NO_JURISDICTION:
+        if prefix is None:
+            return communities
+        condition |= Q(code__startswith=prefix[:6])
+    if unit.region_id and user.has_role(Role.STREET_OFFICER):
+        condition |= Q(parent_id=unit.region_id)
+    if unit.region_id and user.has_role(Role.COMMUNITY_OFFICER):
+        condition |= Q(code=unit.region_id)
+    return communities.filter(condition)
+
+
+@dataclass(frozen=True)
+class SpendingSource:
+    """Money a community holds and may spend: an admission's earmark, or (no admission) its
+    base office funds."""
+
+    region_id: str
+    admission: Admission | None
+    balance: int
+
+
+def spending_sources(*, street_id: str) -> list[tuple[object, list[SpendingSource]]]:
+    """For each community of the street (居财街管), the earmarks and base funds with money left;
+    three queries."""
+    communities = list(
+        Region.objects.filter(level=RegionLevel.COMMUNITY, parent_id=street_id).order_by("code")
+    )
+    rows = (
+        Posting.objects.filter(
+            account__parent__region_id=street_id,
+            account__kind__in=[AccountKind.COMMUNITY, AccountKind.BASE],
+        )
+        .values("account__region_id", "account__kind", "admission_id")
+        .annotate(total=Sum("amount_fen"))
+        .filter(total__gt=0)
+        .order_by()
+    )
+    # ledger_spend takes an earmark from the sub-account and unearmarked money from the base
+    # funds; anything else cannot be spent from here.
+    rows = [
+        row
+        for row in rows
+        if (row["account__kind"] == AccountKind.BASE) == (row["admission_id"] is None)
+    ]
+    admissions = Admission.objects.defer("agreement_pdf").in_bulk(
+        {row["admission_id"] for row in rows if row["admission_id"]}
+    )
+    by_region: dict[str, list[SpendingSource]] = {}
+    for row in rows:
+        admission = admissions.get(row["admission_id"]) if row["admission_id"] else None
+        by_region.setdefault(row["account__region_id"], []).append(
+            SpendingSource(row["account__region_id"], admission, row["total"])
+        )
+    for sources in by_region.values():
+        # Base funds last, admissions by number.
+        sources.sort(key=lambda s: (s.admission is None, s.admission.number if s.admission else ""))
+    return [(region, by_region[region.code]) for region in communities if region.code in by_region]
+
+
+# ---------------------------------------------------------------------------------------------
+# Reports: committed, transferred and spent by department, admission, street, community or year
+
+REPORT_GROUPINGS = ("admission", "department", "street", "community", "year")
+# Who reads the funding report (each within their jurisdiction, see _funding_jurisdiction).
+REPORT_ROLES = (
+    *DISTRICT_ROLES,
+    Role.DEPT_CLERK,
+    Role.DEPT_HEAD,
+    Role.STREET_OFFICER,
+    Role.COMMUNITY_OFFICER,
+)
+# Who exports the whole ledger of their district.
+LEDGER_EXPORT_ROLES = (Role.FINANCE_OFFICER, Role.AUDITOR)
+
+
+@dataclass
+class ReportRow:
+    """One line of the funding report, money in fen: one group's, or the total's."""
+
+    key: str
+    name: str
+    # The admission's title, or the community's street.
+    detail: str = ""
+    department: str = ""
+    admission_id: int | None = None
+    committed: int = 0
+    transferred: int = 0
+    spent: int = 0
+    sort_key: tuple = ()
+
+    @property
+    def delivery_rate(self) -> float | None:
+        """到位率: transferred ÷ committed (None when nothing was committed)."""
+        return self.transferred / self.committed if self.committed else None
+
+    @property
+    def delivery_percent(self) -> float | None:
+        rate = self.delivery_rate
+        return None if rate is None else rate * 100
+
+    @property
+    def left(self) -> int:
+        """What was transferred and not spent yet (结余)."""
+        return self.transferred - self.spent
+
+    @property
+    def owed(self) -> int:
+        """Committed but not transferred yet; a row with money owed is marked."""
+        return max(self.committed - self.transferred, 0)
+
+
+def _funding_jurisdiction(user: User, *, region: str, department: str) -> Q | None:
+    """The funding rows the user reads, as a condition on their community (`region`, a foreign
+    key to Region) and their admission's department (`department`, a unit id); None: none.
+
+    The district's offices (finance, audit, review, the group's office) read their district; a
+    department its own admissions; a street its communities; a community itself."""
+    prefix = user.jurisdiction_prefix if user.is_authenticated else NO_JURISDICTION
+    if prefix == NO_JURISDICTION:
+        return None
+    unit = user.unit
+    condition = Q(pk__in=[])
+    if user.has_role(*DISTRICT_ROLES):
+        if prefix is None:
+            return Q()
+        # A street's or community's staff are not district offices, whatever role they hold.
+        if len(prefix) <= 6:
+            condition |= Q(**{f"{region}__code__startswith": prefix})
+    if user.has_role(Role.DEPT_CLERK, Role.DEPT_HEAD):
+        condition |= Q(**{department: unit.pk})
+    # A street officer's unit sits in a street (a 9-digit prefix) or a community below it.
+    if prefix and len(prefix) >= 9 and user.has_role(Role.STREET_OFFICER):
+        condition |= Q(**{f"{region}__code__startswith": prefix})
+    if unit.region_id and user.has_role(Role.COMMUNITY_OFFICER):
+        condition |= Q(**{f"{region}_id": unit.region_id})
+    return condition
+
+
+def funding_admission_visible_to(*, user: User, admission_id: int) -> Admission | None:
+    """The admission, if the funding report shows the user any community of it; else None."""
+    condition = _funding_jurisdiction(user, region="region", department="admission__department_id")
+    if condition is None:
+        return None
+    covered = AdmissionScope.objects.filter(condition, admission_id=admission_id)
+    return (
+        Admission.objects.select_related("department")
+        .defer("agreement_pdf")
+        .filter(pk=admission_id, pk__in=covered.values("admission_id"))
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class _Place:
+    name: str
+    street_code: str
+    street_name: str
+
+
+def _place(code: str, name: str, level: str, parent_code: str | None, parent_name: str | None):
+    # Work placed on a street itself counts under that street.
+    if level == RegionLevel.COMMUNITY:
+        return _Place(name=name, street_code=parent_code or "", street_name=parent_name or "")
+    return _Place(name=name, street_code=code, street_name=name)
+
+
+# What the report needs of an admission: AdmissionScope field → name in the row's dict.
+_ADMISSION_FIELDS = {
+    "admission__number": "number",
+    "admission__title": "title",
+    "admission__year": "year",
+    "admission__sequence": "sequence",
+    "admission__valid_from": "valid_from",
+    "admission__valid_until": "valid_until",
+    "admission__department_id": "department_id",
+    "admission__department__name": "department",
+    "admission__department__sort_key": "department_sort_key",
+}
+_PLACE_FIELDS = ("region__name", "region__level", "region__parent_id", "region__parent__name")
+# (admission id, community code, year) → [committed, transferred, spent] in fen.
+_Cells = dict[tuple[int, str, int], list[int]]
+
+
+def _commitments(scope: QuerySet, year: int | None) -> tuple[_Cells, dict[int, dict], dict]:
+    """The scope rows' commitments per year, pro-rated by each admission's term; one query."""
+    cells: _Cells = {}
+    admissions: dict[int, dict] = {}
+    places: dict[str, _Place] = {}
+    fields = ("admission_id", "region_id", "funding_fen", *_ADMISSION_FIELDS, *_PLACE_FIELDS)
+    for row in scope.values(*fields).order_by():
+        info = admissions.get(row["admission_id"])
+        if info is None:
+            info = {short: row[field] for field, short in _ADMISSION_FIELDS.items()}
+            info["term"] = Admission(valid_from=info["valid_from"], valid_until=info["valid_until"])
+            admissions[row["admission_id"]] = info
+        places[row["region_id"]] = _place(row["region_id"], *(row[f] for f in _PLACE_FIELDS))
+        first, last = info["valid_from"].year, info["valid_until"].year
+        for each in [year] if year is not None else range(first, last + 1):
+            cell = cells.setdefault((row["admission_id"], row["region_id"], each), [0, 0, 0])
+            cell[0] += committed_fen(row["funding_fen"], info["term"], each)
+    return cells, admissions, places
+
+
+def _report_cells(
+    *, user: User, year: int | None, admission_id: int | None
+) -> tuple[_Cells, dict[int, dict], dict[str, _Place]]:
+    """Every (admission, community, year) the user may read with its money, and what the rows
+    need to know of each admission and community; two queries (four if money was moved for an
+    admission or a community that the scope rows do not name, which should never happen)."""
+    scope_condition = _funding_jurisdiction(
+        user, region="region", department="admission__department_id"
+    )
+    posting_condition = _funding_jurisdiction(
+        user, region="account__region", department="admission__department_id"
+    )
+    if scope_condition is None or posting_condition is None:
+        return {}, {}, {}
+    scope = AdmissionScope.objects.filter(scope_condition)
+    postings = Posting.objects.filter(
+        posting_condition,
+        admission__isnull=False,
+        account__kind__in=[AccountKind.COMMUNITY, AccountKind.EXPENSE],
+    )
+    if admission_id is not None:
+        scope = scope.filter(admission_id=admission_id)
+        postings = postings.filter(admission_id=admission_id)
+    elif year is not None:
+        scope = scope.filter(
+            admission__valid_from__lte=dt.date(year, 12, 31),
+            admission__valid_until__gte=dt.date(year, 1, 1),
+        )
+    if year is not None:
+        postings = postings.filter(transaction__year=year)
+    cells, admissions, places = _commitments(scope, year)
+    # Transferred: what reached the community's sub-account for the admission, net of
+    # reversals, leaving out the spending that leaves it (as funding_of counts it). Spent:
+    # what its expense account received, net of reversals.
+    spending = Q(transaction__kind=TransactionKind.SPEND) | Q(
+        transaction__reverses__kind=TransactionKind.SPEND
+    )
+    money = (
+        postings.values("admission_id", "account__region_id", "transaction__year")
+        .annotate(
+            transferred=Sum(
+                "amount_fen", filter=Q(account__kind=AccountKind.COMMUNITY) & ~spending
+            ),
+            spent=Sum("amount_fen", filter=Q(account__kind=AccountKind.EXPENSE)),
+        )
+        .order_by()
+    )
+    for row in money:
+        key = (row["admission_id"], row["account__region_id"], row["transaction__year"])
+        cell = cells.setdefault(key, [0, 0, 0])
+        cell[1] += row["transferred"] or 0
+        cell[2] += row["spent"] or 0
+    _complete(cells, admissions, places)
+    return cells, admissions, places
+
+
+def _complete(cells: _Cells, admissions: dict[int, dict], places: dict[str, _Place]) -> None:
+    """Read the admissions and communities money was moved for that no scope row named."""
+    unnamed = {pk for pk, _code, _year in cells if pk not in admissions}
+    if unnamed:
+        fields = {
+            field.removeprefix("admission__"): short for field, short in _ADMISSION_FIELDS.items()
+        }
+        for row in Admission.objects.filter(pk__in=unnamed).values("pk", *fields):
+            admissions[row["pk"]] = {short: row[field] for field, short in fields.items()}
+    unplaced = {code for _pk, code, _year in cells if code not in places}
+    if unplaced:
+        rows = Region.objects.filter(pk__in=unplaced).values_list(
+            "code", "name", "level", "parent_id", "parent__name"
+        )
+        places.update({row[0]: _place(*row) for row in rows})
+
+
+def _report_row(by: str, admission_pk: int, admission: dict, code: str, place: _Place, year: int):
+    """An empty row of the group a cell falls in."""
+    if by == "admission":
+        return ReportRow(
+            key=str(admission_pk),
+            name=admission["number"],
+            detail=admission["title"],
+            department=admission["department"],
+            admission_id=admission_pk,
+            sort_key=(admission["year"], admission["sequence"]),
+        )
+    if by == "department":
+        return ReportRow(
+            key=str(admission["department_id"]),
+            name=admission["department"],
+            sort_key=(admission["department_sort_key"], admission["department_id"]),
+        )
+    if by == "street":
+        return ReportRow(
+            key=place.street_code, name=place.street_name, sort_key=(place.street_code,)
+        )
+    if by == "community":
+        return ReportRow(key=code, name=place.name, detail=place.street_name, sort_key=(code,))
+    return ReportRow(key=str(year), name=str(year), sort_key=(year,))
+
+
+def funding_report(
+    *, user: User, year: int | None, by: str, admission_id: int | None = None
+) -> list[ReportRow]:
+    """Committed, transferred and spent money in fen grouped `by` admission, department,
+    street, community or year, for one year (None: every year) and optionally one admission,
+    as far as the user's jurisdiction reaches; summed in the database, in two queries."""
+    if by not in REPORT_GROUPINGS:
+        raise ValueError(by)
+    cells, admissions, places = _report_cells(user=user, year=year, admission_id=admission_id)
+    rows: dict[str, ReportRow] = {}
+    for (admission_pk, code, each_year), (committed, transferred, spent) in cells.items():
+        empty = _report_row(
+            by, admission_pk, admissions[admission_pk], code, places[code], each_year
+        )
+        row = rows.setdefault(empty.key, empty)
+        row.committed += committed
+        row.transferred += transferred
+        row.spent += spent
+    return sorted(rows.values(), key=lambda row: row.sort_key)
+
+
+def funding_report_total(rows: Iterable[ReportRow]) -> ReportRow:
+    """The sum of the report's rows."""
+    total = ReportRow(key="total", name="")
+    for row in rows:
+        total.committed += row.committed
+        total.transferred += row.transferred
+        total.spent += row.spent
+    return total
+
+
+# ---------------------------------------------------------------------------------------------
+# The auditors' export: every transaction of the district with every posting
+
+
+def ledger_export_postings(*, user: User, year: int | None) -> QuerySet:
+    """Every posting of every transaction touching an account the user reads (in a year, or
+    all), with what the export shows of its transaction, account, admission and voucher; one
+    query, read in chunks."""
+    visible = Posting.objects.filter(account__in=accounts_visible_to(user=user).values("pk"))
+    postings = Posting.objects.filter(transaction_id__in=visible.values("transaction_id"))
+    if year is not None:
+        postings = postings.filter(transaction__year=year)
+    return postings.order_by("transaction_id", "id").values(
+        "transaction_id",
+        "transaction__created_at",
+        "transaction__kind",
+        "transaction__year",
+        "transaction__memo",
+        "transaction__reverses_id",
+        "transaction__voucher__name",
+        "transaction__voucher__sha256",
+        "transaction__actor__username",
+        "transaction__actor__display_name",
+        "account_id",
+        "account__name",
+        "admission__number",
+        "amount_fen",
+    )
+
+
+def accounts_with_balances(*, user: User, year: int | None = None) -> QuerySet[Account]:
+    """The accounts the user reads, each with `balance_fen` and (with a year) `year_fen`, the
+    net of that year's postings; one query."""
+    from django.db.models import Value
+    from django.db.models.functions import Coalesce
+
+    sums = {"balance_fen": Coalesce(Sum("postings__amount_fen"), Value(0))}
+    if year is not None:
+        in_year = Q(postings__transaction__year=year)
+        sums["year_fen"] = Coalesce(Sum("postings__amount_fen", filter=in_year), Value(0))
+    return (
+        accounts_visible_to(user=user)
+        .select_related("parent")
+        .annotate(**sums)
+        .order_by("district_code", "kind", "id")
+    )

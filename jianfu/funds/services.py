@@ -32,6 +32,7 @@ from jianfu.funds.models import (
     TransactionKind,
     Voucher,
 )
+from jianfu.funds.tripwire import funding_tripwire
 from jianfu.org.models import Region, RegionLevel, Unit, User
 
 VOUCHER_MAX_BYTES = 20 * 1024 * 1024
@@ -180,15 +181,22 @@ def _post(
         Account.objects.select_for_update().filter(pk__in=sorted(accounts)).order_by("pk")
     )
     _check_no_overdraft(locked, lines)
-    entry = LedgerTransaction.objects.create(
-        kind=kind,
-        year=year,
-        memo=memo,
-        voucher=voucher,
-        reverses=reverses,
-        actor=actor,
-        idempotency_key=idempotency_key,
-    )
+    try:
+        with transaction.atomic():
+            entry = LedgerTransaction.objects.create(
+                kind=kind,
+                year=year,
+                memo=memo,
+                voucher=voucher,
+                reverses=reverses,
+                actor=actor,
+                idempotency_key=idempotency_key,
+            )
+    except IntegrityError:
+        # The same request twice at once: the first to commit wrote it; this one replays it.
+        if replayed := _replayed(actor, idempotency_key, kind):
+            return replayed
+        raise
     Posting.objects.bulk_create(
         Posting(transaction=entry, account=account, admission=admission, amount_fen=amount)
         for account, admission, amount in lines
@@ -216,11 +224,15 @@ def _check_no_overdraft(accounts: list[Account], lines: Sequence[Line]) -> None:
     guarded = {account.pk: account for account in accounts if account.must_stay_positive}
     totals: dict[int, int] = defaultdict(int)
     earmarks: dict[tuple[int, int | None], int] = defaultdict(int)
+    numbers = {}
     for account, admission, amount in lines:
         if account.pk in guarded:
             totals[account.pk] += amount
             earmarks[(account.pk, admission.pk if admission else None)] += amount
-    short = []
+            if admission is not None:
+                numbers[admission.pk] = admission.number
+    # account id → what it lacks, in words: an earmark short, else the account's whole balance.
+    short: dict[int, str] = {}
     for (account_id, admission_id), delta in earmarks.items():
         if delta >= 0:
             continue
@@ -234,23 +246,35 @@ def _check_no_overdraft(accounts: list[Account], lines: Sequence[Line]) -> None:
             )["total"]
             or 0
         )
-        if held + delta < 0:
-            short.append((account, held))
+        if held + delta < 0 and admission_id is not None:
+            short.setdefault(
+                account_id,
+                _("%(name)s中准入 %(number)s 的专款可用 %(amount)s 元")
+                % {
+                    "name": account.name,
+                    "number": numbers[admission_id],
+                    "amount": format_fen(held),
+                },
+            )
+        elif held + delta < 0:
+            short.setdefault(
+                account_id,
+                _("%(name)s 可用 %(amount)s 元")
+                % {"name": account.name, "amount": format_fen(held)},
+            )
     for account_id, delta in totals.items():
         if delta >= 0:
             continue
         held = balance(guarded[account_id])
         if held + delta < 0:
-            short.append((guarded[account_id], held))
+            short.setdefault(
+                account_id,
+                _("%(name)s 可用 %(amount)s 元")
+                % {"name": guarded[account_id].name, "amount": format_fen(held)},
+            )
     if short:
         raise Conflict(
-            _("余额不足：%(accounts)s")
-            % {
-                "accounts": "；".join(
-                    _("%(name)s 可用 %(amount)s 元") % {"name": a.name, "amount": format_fen(held)}
-                    for a, held in short
-                )
-            },
+            _("余额不足：%(accounts)s") % {"accounts": "；".join(short.values())},
             code="insufficient_funds",
         )
 
@@ -337,7 +361,7 @@ def ledger_transfer(
         amount = _positive(amount)
         community = community_accounts(regions[code])[AccountKind.COMMUNITY]
         lines += [(budget, admission, -amount), (community, admission, amount)]
-    return _post(
+    entry = _post(
         actor=actor,
         kind=TransactionKind.TRANSFER,
         year=_year(year),
@@ -346,6 +370,9 @@ def ledger_transfer(
         voucher=voucher,
         idempotency_key=idempotency_key,
     )
+    # The money has arrived: an admission suspended for these communities resumes at once.
+    funding_tripwire(admissions=[admission.pk])
+    return entry
 
 
 @transaction.atomic
@@ -448,7 +475,7 @@ def ledger_reverse(
         raise Conflict(_("该凭证已冲正。"), code="already_reversed")
     try:
         with transaction.atomic():
-            return _post(
+            entry = _post(
                 actor=actor,
                 kind=TransactionKind.REVERSAL,
                 year=original.year,
@@ -460,3 +487,7 @@ def ledger_reverse(
     except IntegrityError as error:
         # Two reversals of one transaction at once: the one-to-one link lets only one in.
         raise Conflict(_("该凭证已冲正。"), code="already_reversed") from error
+    if original.kind == TransactionKind.TRANSFER:
+        # Money taken back may leave a community without it past its due day.
+        funding_tripwire(admissions={p.admission_id for p in postings if p.admission_id})
+    return entry

@@ -551,6 +551,7 @@ def _settings_form(**overrides):
         "decision_days": 15,
         "provisional_days": 90,
         "hours_per_worker": 300,
+        "funding_grace_days": 30,
         f"workers-{ZHONGGULOU}": 8,
         f"hours-{ZHONGGULOU}": "",
         f"workers-{JIANDAOJIE}": 6,
@@ -566,11 +567,14 @@ def test_group_secretary_edits_settings_and_community_capacity(personas, db, log
     assert "市中准〔" in text and "钟鼓楼社区" in text and "西林社区" in text
     response = client.post(
         reverse("admission_settings"),
-        _settings_form(number_prefix="市中区", provisional_days=60, capacity_blocks="on"),
+        _settings_form(
+            number_prefix="市中区", provisional_days=60, capacity_blocks="on", funding_grace_days=45
+        ),
     )
     assert response.status_code == 302
     settings = AdmissionSettings.objects.get(district_id=SHIZHONG)
     assert settings.number_prefix == "市中区" and settings.provisional_days == 60
+    assert settings.funding_grace_days == 45
     assert settings.capacity_blocks
     assert CommunityCapacity.objects.get(community_id=ZHONGGULOU).workers == 8
     assert CommunityCapacity.objects.get(community_id=JIANDAOJIE).hours_per_year == 1500

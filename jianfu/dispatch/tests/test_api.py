@@ -26,6 +26,7 @@ from jianfu.dispatch.tests.conftest import (
     ZHONGGULOU,
     dispatch,
 )
+from jianfu.funds.models import FundingSuspension
 from jianfu.org.models import Unit
 from jianfu.org.roles import Role
 from jianfu.org.services import account_create
@@ -159,6 +160,17 @@ def _unfunded(personas, admission):
     AdmissionScope.objects.filter(admission=admission, region_id=ZHONGGULOU).update(funding_fen=0)
 
 
+def _money_overdue(personas, admission):
+    # The tripwire's own tests cross its deadline; here only its mark on the community matters.
+    FundingSuspension.objects.create(
+        admission=admission,
+        region_id=ZHONGGULOU,
+        year=timezone.localdate().year,
+        due_on=timezone.localdate() - dt.timedelta(days=1),
+        suspended_at=timezone.now(),
+    )
+
+
 def _nothing(personas, admission):
     pass
 
@@ -202,6 +214,7 @@ REASON_CASES = {
         "市中区卫健局",
     ),
     Reason.UNFUNDED: (_unfunded, {"admission_number": CITED}, ZHONGGULOU, "经费"),
+    Reason.FUNDS_OVERDUE: (_money_overdue, {"admission_number": CITED}, ZHONGGULOU, "逾期"),
     Reason.NEGATIVE_LIST: (
         _nothing,
         {"admission_number": CITED, "title": "协助开展招商引资项目摸排"},

@@ -603,6 +603,7 @@ def test_the_district_sets_the_rule_its_refusal_notices_cite(personas, login):
         "decision_days": 15,
         "provisional_days": 90,
         "hours_per_worker": 300,
+        "funding_grace_days": 30,
         "refusal_basis": "根据《市中区社区工作事项准入办法》第十条，未经准入的事项社区有权拒绝。",
     }
     assert client.post(reverse("admission_settings"), form).status_code == 302

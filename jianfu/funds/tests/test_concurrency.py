@@ -79,3 +79,39 @@ def test_a_hundred_spends_against_room_for_ten_write_exactly_ten(
     assert LedgerTransaction.objects.filter(kind=TransactionKind.SPEND).count() == ROOM
     sub = services.community_accounts(Region.objects.get(code=ZHONGGULOU))[AccountKind.COMMUNITY]
     assert services.balance(sub) == 0
+
+
+def test_the_same_request_sent_twice_at_once_writes_one_transaction(
+    live_db, personas, budget, admission
+):
+    """Two requests with one Idempotency-Key racing past the replay check: the second to reach
+    the unique key returns the first's transaction instead of failing."""
+    barrier = threading.Barrier(WORKERS)
+    entries: list[int] = []
+    lock = threading.Lock()
+
+    def work() -> None:
+        try:
+            actor = User.objects.select_related("unit").get(pk=personas.dept_clerk.pk)
+            barrier.wait(timeout=30)
+            entry = services.ledger_transfer(
+                actor=actor,
+                budget=budget,
+                admission=admission,
+                allocations=[(ZHONGGULOU, AMOUNT)],
+                memo="经费拨付",
+                year=YEAR,
+                idempotency_key="transfer-2026-001",
+            )
+            with lock:
+                entries.append(entry.pk)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=work) for _ in range(WORKERS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert len(entries) == WORKERS and len(set(entries)) == 1
+    assert LedgerTransaction.objects.filter(kind=TransactionKind.TRANSFER).count() == 1

@@ -5,13 +5,14 @@ from jianfu.admission.demo import admission_demo_load
 from jianfu.catalog.demo import catalog_demo_load
 from jianfu.core.audit import audit_context
 from jianfu.dispatch.demo import dispatch_demo_load
+from jianfu.funds.demo import funds_demo_load
 from jianfu.org.demo import database_has_data, demo_load, new_demo_password
 
 LOGINS_FILE = "demo-logins.txt"
 
 
 class Command(BaseCommand):
-    help = "Load the demo regions, units, accounts, lists, admissions and tasks into an empty database and print the logins."
+    help = "Load the demo regions, units, accounts, lists, admissions, tasks and money into an empty database and print the logins."
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -33,6 +34,7 @@ class Command(BaseCommand):
             catalog_demo_load()
             rows += admission_demo_load(password=password)
             rows += dispatch_demo_load(password=password)
+            rows += funds_demo_load(password=password)
         width = max(len(username) for username, *_rest in rows)
         lines = [
             "演示账号 · Demo logins  (http://127.0.0.1:8000/login/)",

@@ -1,0 +1,72 @@
+"""Daily jobs: the worker runs each once a day, soon after midnight, whichever worker is first.
+
+A job is a function of no arguments that returns a short summary. A `DailyRun` row claims the
+job for the day before it runs (a unique constraint lets only one worker claim it), and records
+how it ended; a job that fails is logged and tried again the next day.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+
+from django.db import IntegrityError, close_old_connections, transaction
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from jianfu.core.audit import audit_context
+from jianfu.core.models import DailyRun
+
+logger = logging.getLogger(__name__)
+
+# name → dotted path of a function () -> summary.
+DAILY_JOBS = {
+    "recheck_deliveries": "jianfu.dispatch.services.daily_recheck_deliveries",
+    "funding_tripwire": "jianfu.funds.tripwire.daily_funding_tripwire",
+}
+# How often a worker looks for a daily job that has not run today.
+POLL_SECONDS = 60
+
+
+def daily_jobs_run_due() -> list[str]:
+    """Run each daily job that no worker has run today; return the names run here."""
+    today = timezone.localdate()
+    ran = []
+    for name, path in DAILY_JOBS.items():
+        try:
+            with transaction.atomic():
+                run = DailyRun.objects.create(name=name, day=today)
+        except IntegrityError:
+            continue  # another worker, or an earlier poll, has it
+        job: Callable[[], str] = import_string(path)
+        try:
+            with audit_context(ip="", channel="worker"):
+                summary = job()
+        except Exception as error:
+            logger.exception("daily job %s failed", name)
+            run.succeeded, run.message = False, str(error)[:300]
+        else:
+            run.succeeded, run.message = True, str(summary)[:300]
+        run.finished_at = timezone.now()
+        run.save(update_fields=["succeeded", "message", "finished_at"])
+        ran.append(name)
+    return ran
+
+
+def daily_jobs_start(stop: threading.Event) -> threading.Thread:
+    """Poll for due daily jobs in a thread beside the worker until `stop` is set."""
+
+    def loop() -> None:
+        while not stop.is_set():
+            try:
+                daily_jobs_run_due()
+            except Exception:
+                logger.exception("daily jobs poll failed")
+            finally:
+                close_old_connections()
+            stop.wait(POLL_SECONDS)
+
+    thread = threading.Thread(target=loop, name="daily-jobs", daemon=True)
+    thread.start()
+    return thread
