@@ -42,7 +42,8 @@ from jianfu.core.errors import DomainError
 from jianfu.core.http import content_disposition
 from jianfu.core.models import CalendarDay
 from jianfu.core.views import form_error
-from jianfu.funds.tripwire import suspended_regions, transferred_by_community
+from jianfu.funds.selectors import transferred_by_community
+from jianfu.funds.tripwire import suspended_regions
 from jianfu.org.models import Region, RegionLevel, Unit, UnitType, User
 from jianfu.org.roles import Role
 from jianfu.org.selectors import regions_visible_to

@@ -16,6 +16,7 @@ from openpyxl.utils import get_column_letter
 
 from jianfu.catalog.codes import format_legal_basis
 from jianfu.catalog.models import ITEM_FIELDS, CatalogList, ListVersion
+from jianfu.core.xlsx import text_row
 
 FORMATS = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -94,7 +95,8 @@ def write_xlsx(version: ListVersion, target: io.BufferedIOBase | Path) -> None:
         header.append(cell)
     sheet.append(header)
     for row in _table_rows(version):
-        sheet.append(row)
+        # Names and legal texts are people's words: written as text, never as formulas.
+        sheet.append(text_row(sheet, row))
     workbook.save(target)
 
 

@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from jianfu.admission.selectors import APPLICATION_ROLES
 from jianfu.core.notifications import notifications_unread
+from jianfu.funds.selectors import FUNDS_ROLES
 from jianfu.org.roles import DISTRICT_ROLES, Role
 
 # (label, url name, who sees it: a permission, a tuple of roles, or None for every logged-in user)
@@ -16,18 +17,7 @@ NAVIGATION = [
     (_("任务收件箱"), "inbox", (Role.COMMUNITY_OFFICER, Role.STREET_OFFICER)),
     (_("拒绝审核"), "refusal_reviews", (Role.STREET_OFFICER, Role.GROUP_SECRETARY)),
     (_("违规统计"), "violations", DISTRICT_ROLES),
-    (
-        _("经费账户"),
-        "funds_accounts",
-        (
-            Role.FINANCE_OFFICER,
-            Role.AUDITOR,
-            Role.DEPT_CLERK,
-            Role.DEPT_HEAD,
-            Role.STREET_OFFICER,
-            Role.COMMUNITY_OFFICER,
-        ),
-    ),
+    (_("经费账户"), "funds_accounts", FUNDS_ROLES),
     (_("社区经费"), "funds_community", (Role.COMMUNITY_OFFICER,)),
     # A community reads its own money under 社区经费; the report is for those who oversee it.
     (

@@ -10,7 +10,7 @@ import datetime as dt
 from typing import Annotated
 
 from django.db import transaction
-from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -20,12 +20,11 @@ from ninja.files import UploadedFile
 from pydantic import ConfigDict
 
 from jianfu.admission.models import Admission
-from jianfu.admission.services import document_content_type
 from jianfu.api.pagination import DEFAULT_LIMIT, PageMeta, cursor_page
 from jianfu.core.errors import InvalidInput, NotFound
-from jianfu.core.http import content_disposition
 from jianfu.core.money import format_fen
 from jianfu.funds import selectors, services
+from jianfu.funds.downloads import voucher_response
 from jianfu.funds.models import Account, AccountKind, LedgerTransaction, TransactionKind
 from jianfu.org.models import Region, RegionLevel
 
@@ -180,7 +179,7 @@ class TransactionOut(Schema):
 
     @staticmethod
     def resolve_postings(obj) -> list:
-        return obj.visible_postings
+        return obj.shown_postings
 
 
 class TransactionRow(TransactionOut):
@@ -188,7 +187,7 @@ class TransactionRow(TransactionOut):
 
     @staticmethod
     def resolve_reversed_by(obj) -> int | None:
-        return obj.reversed_by_id
+        return obj.reversal_id
 
 
 class TransactionPage(PageMeta):
@@ -253,19 +252,8 @@ def _admission(reference: int | str) -> Admission:
 def _transactions(request: HttpRequest) -> QuerySet[LedgerTransaction]:
     """The transactions the caller sees, with what the answer shows of each; two queries a page."""
     user = request.auth
-    postings = (
-        selectors.postings_visible_to(user=user)
-        .select_related("account", "admission")
-        .defer("admission__agreement_pdf")
-        .order_by("id")
-    )
-    reversal = LedgerTransaction.objects.filter(reverses=OuterRef("pk")).values("pk")[:1]
-    return (
-        selectors.transactions_visible_to(user=user)
-        .select_related("actor", "voucher")
-        .defer("voucher__content")
-        .annotate(reversed_by_id=Subquery(reversal))
-        .prefetch_related(Prefetch("postings", queryset=postings, to_attr="visible_postings"))
+    return selectors.transactions_with_postings(
+        user=user, entries=selectors.transactions_visible_to(user=user)
     )
 
 
@@ -277,10 +265,16 @@ def _transaction(request: HttpRequest, transaction_id: int) -> LedgerTransaction
 
 
 def _account(request: HttpRequest, account_id: int) -> Account:
+    """An account the caller reads, with its balance; else 404."""
     found = selectors.accounts_with_balances(user=request.auth).filter(pk=account_id).first()
     if found is None:
         raise NotFound(_("未找到该账户，或您无权查看。"))
     return found
+
+
+def _created(request: HttpRequest, entry: LedgerTransaction) -> Status:
+    """201 with the transaction as the caller sees it (a replay answers the same)."""
+    return Status(201, _transaction(request, entry.pk))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -356,10 +350,10 @@ def transfer_create(
         year=body.year,
         idempotency_key=key,
     )
-    return Status(201, _transaction(request, entry.pk))
+    return _created(request, entry)
 
 
-class SpendForm(Schema):
+class SpendIn(Schema):
     model_config = ConfigDict(str_strip_whitespace=True)
 
     community: str = Field(description="社区区划代码 · the community's division code")
@@ -379,7 +373,7 @@ class SpendForm(Schema):
 )
 def spend_create(
     request: HttpRequest,
-    form: Form[SpendForm],
+    form: Form[SpendIn],
     file: Annotated[UploadedFile | None, File(description=VOUCHER_HELP)] = None,
     idempotency_key: IdempotencyKey = None,
 ):
@@ -416,7 +410,7 @@ def spend_create(
             # A replay: the first request's voucher is the one on record, so this copy of the
             # file is not kept.
             transaction.set_rollback(True)
-    return Status(201, _transaction(request, entry.pk))
+    return _created(request, entry)
 
 
 class ReversalIn(Schema):
@@ -442,7 +436,7 @@ def reversal_create(
     entry = services.ledger_reverse(
         actor=request.auth, original=found, reason=body.reason, idempotency_key=key
     )
-    return Status(201, _transaction(request, entry.pk))
+    return _created(request, entry)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -494,12 +488,7 @@ def voucher_download(request: HttpRequest, voucher_id: int) -> HttpResponse:
     voucher = selectors.voucher_visible_to(user=request.auth, voucher_id=voucher_id)
     if voucher is None:
         raise NotFound()
-    response = HttpResponse(
-        bytes(voucher.content), content_type=document_content_type(voucher.name)
-    )
-    response["Content-Disposition"] = content_disposition(voucher.name)
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return voucher_response(voucher)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -11,8 +11,8 @@ Seed 002: office funds raised from 8,000 yuan per community a year to 3,000 yuan
 year, allocated this year to every community of 市中区 from its worker count.
 
 This year, 区民政局 funds its admissions: 高龄津贴申领初审 in full for 钟鼓楼社区 and by half for
-箭道街社区; 残疾人两项补贴申请受理 for every community but 西林社区, which has had nothing (the
-tripwire's case); one mis-keyed transfer is corrected by a reversal. Last winter's admission was
+箭道街社区; 残疾人两项补贴申请受理 for every community but 西林社区, which has had nothing six
+weeks after the admission took effect, so the tripwire suspends the admission there; one mis-keyed transfer is corrected by a reversal. Last winter's admission was
 funded and spent. The streets record part of this year's spending.
 
 The 2018–2019 entries are written today with their budget year; the ledger is append-only, so
@@ -38,6 +38,7 @@ from jianfu.core.money import format_fen
 from jianfu.funds import services
 from jianfu.funds.models import Account, LedgerTransaction
 from jianfu.funds.selectors import funding_of
+from jianfu.funds.tripwire import funding_tripwire
 from jianfu.org.models import Region, RegionLevel, Unit, UnitType, User
 from jianfu.org.roles import Role
 from jianfu.org.services import account_create, unit_create
@@ -290,6 +291,7 @@ def funds_demo_load(*, password: str) -> list[tuple[str, str, str]]:
     ledger = _Ledger(people)
     _seed_000(ledger, units, admissions)
     _this_year(ledger, units)
+    funding_tripwire()
     return rows
 
 
@@ -488,6 +490,14 @@ def _this_year(ledger: _Ledger, units: dict[str, Unit]) -> None:
     # 残疾人两项补贴申请受理: every community but 西林社区, which has had nothing. 桂湖街社区's
     # first transfer was keyed ten times too large and is reversed.
     disability = _civil_affairs("残疾人两项补贴申请受理")
+    # It took effect six weeks ago (within this year), so 西林社区's money is past its due day
+    # and the tripwire suspends the admission there. The agreement is drawn again on download.
+    Admission.objects.filter(pk=disability.pk).update(
+        valid_from=max(timezone.localdate() - dt.timedelta(days=42), dt.date(year, 1, 1)),
+        agreement_pdf=b"",
+        agreement_sha256="",
+    )
+    disability.refresh_from_db()
     committed = _committed(disability, year)
     wrong = ledger.transfer(
         "dept_clerk",

@@ -2,7 +2,8 @@
 
 Amounts are numbers in yuan with a two-decimal format (so Excel and WPS can add them up), rates
 are percentages, the header row is frozen. Exports are Chinese whatever language the person
-downloading reads the site in, as the list exports are.
+downloading reads the site in, as the list exports are. Every string is written as text, never
+as a formula: memos, titles, fund sources and file names are people's words (`jianfu.core.xlsx`).
 """
 
 from __future__ import annotations
@@ -19,12 +20,12 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
+from jianfu.core.xlsx import text_cell, text_row
 from jianfu.funds import selectors
 from jianfu.funds.models import AccountKind, TransactionKind
 from jianfu.funds.selectors import ReportRow
 from jianfu.org.models import User
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 YUAN_FORMAT = "#,##0.00"
 PERCENT_FORMAT = "0.0%"
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm:ss"
@@ -74,7 +75,7 @@ def _start(sheet: WriteOnlyWorksheet, title: str, columns: Sequence[tuple[str, i
     sheet.freeze_panes = FROZEN
     for index, (_header, width) in enumerate(columns, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
-    heading = _cell(sheet, title)
+    heading = text_cell(sheet, title)
     heading.font = Font(bold=True, size=14)
     sheet.append([heading])
     fill = PatternFill("solid", fgColor="F0F3F7")
@@ -118,7 +119,7 @@ def report_xlsx(*, title: str, by: str, rows: Sequence[ReportRow], total: Report
     sheet = workbook.create_sheet(title="经费到位")
     _start(sheet, title, [*GROUP_COLUMNS[by], *MONEY_COLUMNS])
     for row in rows:
-        sheet.append([*_group_cells(by, row), *_money_cells(sheet, row)])
+        sheet.append(text_row(sheet, [*_group_cells(by, row), *_money_cells(sheet, row)]))
     if len(rows) > 1:
         padding = [""] * (len(GROUP_COLUMNS[by]) - 1)
         sheet.append([_cell(sheet, "合计", bold=True), *padding, *_money_cells(sheet, total, True)])
@@ -189,7 +190,7 @@ def ledger_xlsx(*, user: User, year: int | None, title: str) -> bytes:
         _start(postings, title, LEDGER_COLUMNS)
         rows = selectors.ledger_export_postings(user=user, year=year).iterator(chunk_size=2000)
         for row in _ledger_rows(postings, rows):
-            postings.append(row)
+            postings.append(text_row(postings, row))
         accounts = workbook.create_sheet(title="账户余额")
         columns = list(ACCOUNT_COLUMNS)
         if year is not None:
@@ -209,7 +210,7 @@ def ledger_xlsx(*, user: User, year: int | None, title: str) -> bytes:
             ]
             if year is not None:
                 cells.append(_cell(accounts, yuan(account.year_fen), YUAN_FORMAT))
-            accounts.append(cells)
+            accounts.append(text_row(accounts, cells))
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -4,6 +4,8 @@ exports of the report and of the whole ledger. Reads go through funds.selectors.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -13,9 +15,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from jianfu.core.http import content_disposition
 from jianfu.core.money import format_wan
 from jianfu.funds import report_exports, selectors
+from jianfu.funds.downloads import xlsx_response
 from jianfu.funds.selectors import (
     LEDGER_EXPORT_ROLES,
     REPORT_GROUPINGS,
@@ -84,12 +86,21 @@ def _area(user: User) -> str:
     return unit.region.name if unit.region_id else unit.name
 
 
-def _summary(total: ReportRow) -> dict[str, str]:
-    """The header's figures in 万元, and the delivery rate."""
+def _table(rows: list[ReportRow], year: int | None) -> dict[str, Any]:
+    """What the report's table and its summary show: the rows, their total, the summary's
+    figures in 万元, and the year picker."""
+    total = selectors.funding_report_total(rows)
     return {
-        "committed": format_wan(total.committed),
-        "transferred": format_wan(total.transferred),
-        "spent": format_wan(total.spent),
+        "rows": rows,
+        "total": total,
+        "summary": {
+            "committed": format_wan(total.committed),
+            "transferred": format_wan(total.transferred),
+            "spent": format_wan(total.spent),
+        },
+        "year": year,
+        "year_param": year if year is not None else ALL_YEARS,
+        "years": _years(year),
     }
 
 
@@ -100,17 +111,10 @@ def funding_report(request: HttpRequest) -> HttpResponse:
     for problem in problems:
         messages.warning(request, problem)
     rows = selectors.funding_report(user=user, year=year, by=by)
-    total = selectors.funding_report_total(rows)
     context = {
-        "rows": rows,
-        "total": total,
-        "summary": _summary(total),
-        "year": year,
-        "year_param": year if year is not None else ALL_YEARS,
-        "years": _years(year),
+        **_table(rows, year),
         "by": by,
         "groupings": list(GROUPING_LABELS.items()),
-        "grouping_label": GROUPING_LABELS[by],
         "area": _area(user),
         "can_export_ledger": user.has_role(*LEDGER_EXPORT_ROLES),
     }
@@ -127,24 +131,11 @@ def funding_report_admission(request: HttpRequest, admission_id: int) -> HttpRes
     for problem in problems:
         messages.warning(request, problem)
     rows = selectors.funding_report(user=user, year=year, by="community", admission_id=admission.pk)
-    total = selectors.funding_report_total(rows)
     context = {
+        **_table(rows, year),
         "admission": admission,
-        "rows": rows,
-        "total": total,
-        "summary": _summary(total),
-        "year": year,
-        "year_param": year if year is not None else ALL_YEARS,
-        "years": _years(year),
-        "admission_state": admission.status_on(timezone.localdate()),
     }
     return render(request, "funds/report_admission.html", context)
-
-
-def _xlsx(content: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=report_exports.XLSX)
-    response["Content-Disposition"] = content_disposition(filename)
-    return response
 
 
 def _bad_request(problems: list[str]) -> HttpResponse:
@@ -162,7 +153,7 @@ def funding_report_export(request: HttpRequest) -> HttpResponse:
     content = report_exports.report_xlsx(
         title=title, by=by, rows=rows, total=selectors.funding_report_total(rows)
     )
-    return _xlsx(content, f"{title}.xlsx")
+    return xlsx_response(content, f"{title}.xlsx")
 
 
 @login_required
@@ -175,4 +166,4 @@ def ledger_export(request: HttpRequest) -> HttpResponse:
     # Not translated: the workbook is a Chinese document whatever the reader's language.
     title = f"{_area(user)}{period}经费账簿"
     content = report_exports.ledger_xlsx(user=user, year=year, title=title)
-    return _xlsx(content, f"{title}.xlsx")
+    return xlsx_response(content, f"{title}.xlsx")

@@ -1,5 +1,11 @@
-"""Reads in funds: accounts scoped to the reader, balances and earmarks, and what each admission
-committed against what reached each community (到位率)."""
+"""Reads in funds, each scoped to the reader's jurisdiction: the accounts and transactions they
+may see, balances and earmarks, what each admission committed against what reached each
+community (到位率), the funding report, the auditors' export, and the ledger's own check.
+
+"Transferred" means one thing everywhere — the pages, the API, the report, the tripwire and the
+admission's page: what reached a community's sub-account (or base office funds), net of
+reversals, leaving out spending and the reversal of spending (`ARRIVED`).
+"""
 
 from __future__ import annotations
 
@@ -7,35 +13,181 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import F, Q, QuerySet, Sum
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
 
 from jianfu.admission.models import Admission, AdmissionScope
-from jianfu.funds.models import Account, AccountKind, LedgerTransaction, Posting, TransactionKind
-from jianfu.org.models import NO_JURISDICTION, Region, RegionLevel, User
+from jianfu.core.models import AuditRecord
+from jianfu.funds.models import (
+    NON_NEGATIVE_KINDS,
+    Account,
+    AccountKind,
+    FundingSuspension,
+    LedgerTransaction,
+    Posting,
+    TransactionKind,
+    Voucher,
+)
+from jianfu.org.models import NO_JURISDICTION, PREFIX_LENGTH, Region, RegionLevel, User
 from jianfu.org.roles import DISTRICT_ROLES, Role
+
+# ---------------------------------------------------------------------------------------------
+# Who reads what
+
+# Who works with the ledger's pages: the district's finance office and auditors, the departments
+# that pay, the streets that keep their communities' accounts (居财街管), and the communities.
+FUNDS_ROLES = (
+    Role.FINANCE_OFFICER,
+    Role.AUDITOR,
+    Role.DEPT_CLERK,
+    Role.DEPT_HEAD,
+    Role.STREET_OFFICER,
+    Role.COMMUNITY_OFFICER,
+)
+# Who reads a community's money per admission (each the communities of their jurisdiction).
+COMMUNITY_MONEY_ROLES = (
+    Role.COMMUNITY_OFFICER,
+    Role.STREET_OFFICER,
+    Role.FINANCE_OFFICER,
+    Role.AUDITOR,
+)
+# Who reads the funding report (each within their jurisdiction, see _funding_jurisdiction).
+REPORT_ROLES = (
+    *DISTRICT_ROLES,
+    Role.DEPT_CLERK,
+    Role.DEPT_HEAD,
+    Role.STREET_OFFICER,
+    Role.COMMUNITY_OFFICER,
+)
+# Who exports the whole ledger of their district.
+LEDGER_EXPORT_ROLES = (Role.FINANCE_OFFICER, Role.AUDITOR)
+# A community's own accounts: its sub-account, its base office funds and its expenses.
+COMMUNITY_KINDS = (AccountKind.COMMUNITY, AccountKind.BASE, AccountKind.EXPENSE)
+
+
+def _reads_nothing(user: User) -> bool:
+    return (
+        not user.is_authenticated
+        or not user.is_active
+        or user.unit_id is None
+        or not user.unit.is_active
+    )
+
+
+def _district_office(user: User, *roles: str) -> str | None:
+    """The code prefix of the district (or wider area) the user oversees as one of its offices
+    holding one of `roles`: None for the whole installation, NO_JURISDICTION when the user is no
+    such office. A street's or community's staff are not district offices, whatever role they
+    hold."""
+    prefix = user.jurisdiction_prefix if user.is_authenticated else NO_JURISDICTION
+    if prefix == NO_JURISDICTION or not user.has_role(*roles):
+        return NO_JURISDICTION
+    if prefix is not None and len(prefix) > PREFIX_LENGTH[RegionLevel.DISTRICT]:
+        return NO_JURISDICTION
+    return prefix
 
 
 def accounts_visible_to(*, user: User) -> QuerySet[Account]:
     """The district's finance office and auditors read every account of their district; a
-    department its budget lines; a street its unified account and its communities'; a community
-    only its own."""
-    if not user.is_authenticated or user.unit_id is None or not user.unit.is_active:
+    department's clerks and heads its budget lines; a street its unified account and its
+    communities'; a community only its own."""
+    if _reads_nothing(user):
         return Account.objects.none()
+    accounts = Account.objects.select_related("unit", "region")
+    office = _district_office(user, Role.FINANCE_OFFICER, Role.AUDITOR)
+    if office is None:
+        return accounts
     unit = user.unit
-    prefix = user.jurisdiction_prefix
-    condition = Q(unit_id=unit.pk)
-    if user.has_role(Role.FINANCE_OFFICER, Role.AUDITOR) and prefix != NO_JURISDICTION:
-        if prefix is None:
-            return Account.objects.select_related("unit", "region")
-        condition |= Q(district_code__startswith=prefix[:6])
+    condition = Q(pk__in=[])
+    if office != NO_JURISDICTION:
+        condition |= Q(district_code__startswith=office)
+    if user.has_role(Role.DEPT_CLERK, Role.DEPT_HEAD):
+        condition |= Q(unit_id=unit.pk)
     if unit.region_id and user.has_role(Role.STREET_OFFICER):
         condition |= Q(region_id=unit.region_id) | Q(parent__region_id=unit.region_id)
     if unit.region_id and user.has_role(Role.COMMUNITY_OFFICER):
         condition |= Q(region_id=unit.region_id, kind__in=COMMUNITY_KINDS)
-    return Account.objects.filter(condition).select_related("unit", "region")
+    return accounts.filter(condition)
 
 
-COMMUNITY_KINDS = (AccountKind.COMMUNITY, AccountKind.BASE, AccountKind.EXPENSE)
+def communities_readable_by(*, user: User) -> QuerySet[Region]:
+    """The communities whose money (per admission) the user may read: its own community, a
+    street's communities, every community of the district for its finance office and auditors."""
+    communities = Region.objects.filter(level=RegionLevel.COMMUNITY).select_related("parent")
+    if _reads_nothing(user):
+        return communities.none()
+    office = _district_office(user, Role.FINANCE_OFFICER, Role.AUDITOR)
+    if office is None:
+        return communities
+    unit = user.unit
+    condition = Q(pk__in=[])
+    if office != NO_JURISDICTION:
+        condition |= Q(code__startswith=office)
+    if unit.region_id and user.has_role(Role.STREET_OFFICER):
+        condition |= Q(parent_id=unit.region_id)
+    if unit.region_id and user.has_role(Role.COMMUNITY_OFFICER):
+        condition |= Q(code=unit.region_id)
+    return communities.filter(condition)
+
+
+def _funding_jurisdiction(user: User, *, region: str, department: str) -> Q | None:
+    """The funding rows the user reads, as a condition on their community (`region`, a foreign
+    key to Region) and their admission's department (`department`, a unit id); None: none.
+
+    The district's offices (finance, audit, review, the group's office) read their district; a
+    department its own admissions; a street its communities; a community itself."""
+    if _reads_nothing(user):
+        return None
+    office = _district_office(user, *DISTRICT_ROLES)
+    if office is None:
+        return Q()
+    unit, prefix = user.unit, user.jurisdiction_prefix
+    condition = Q(pk__in=[])
+    if office != NO_JURISDICTION:
+        condition |= Q(**{f"{region}__code__startswith": office})
+    if user.has_role(Role.DEPT_CLERK, Role.DEPT_HEAD):
+        condition |= Q(**{department: unit.pk})
+    # A street officer's unit sits in a street (a 9-digit prefix) or a community below it.
+    if (
+        prefix
+        and len(prefix) >= PREFIX_LENGTH[RegionLevel.STREET]
+        and user.has_role(Role.STREET_OFFICER)
+    ):
+        condition |= Q(**{f"{region}__code__startswith": prefix})
+    if unit.region_id and user.has_role(Role.COMMUNITY_OFFICER):
+        condition |= Q(**{f"{region}_id": unit.region_id})
+    return condition
+
+
+# ---------------------------------------------------------------------------------------------
+# Accounts, balances and earmarks
+
+
+def accounts_with_balances(*, user: User, year: int | None = None) -> QuerySet[Account]:
+    """The accounts the user reads, each with `balance_fen` and (with a year) `year_fen`, the
+    net of that year's postings; one query."""
+    sums = {"balance_fen": Coalesce(Sum("postings__amount_fen"), Value(0))}
+    if year is not None:
+        in_year = Q(postings__transaction__year=year)
+        sums["year_fen"] = Coalesce(Sum("postings__amount_fen", filter=in_year), Value(0))
+    return (
+        accounts_visible_to(user=user)
+        .select_related("parent")
+        .annotate(**sums)
+        .order_by("district_code", "kind", "id")
+    )
+
+
+def balances_of(account_ids: Iterable[int]) -> dict[int, int]:
+    """Each account's balance in fen, in one aggregate query (accounts without postings: 0)."""
+    rows = (
+        Posting.objects.filter(account_id__in=list(account_ids))
+        .values_list("account_id")
+        .annotate(total=Sum("amount_fen"))
+        .order_by()
+    )
+    return dict(rows)
 
 
 def earmarks(account: Account) -> list[tuple[int | None, int]]:
@@ -48,6 +200,148 @@ def earmarks(account: Account) -> list[tuple[int | None, int]]:
         .order_by(F("admission_id").asc(nulls_first=True))
     )
     return [(row["admission_id"], row["total"]) for row in rows]
+
+
+def account_earmarks(account: Account) -> list[tuple[Admission | None, int]]:
+    """(admission or None for unearmarked money, balance in fen) for each earmark the account
+    holds money under, with the admissions read in one query."""
+    rows = earmarks(account)
+    admissions = Admission.objects.defer("agreement_pdf").in_bulk(
+        [admission_id for admission_id, _total in rows if admission_id is not None]
+    )
+    return [
+        (admissions.get(admission_id) if admission_id else None, total)
+        for admission_id, total in rows
+    ]
+
+
+# ---------------------------------------------------------------------------------------------
+# Transactions, postings and vouchers
+
+
+def transactions_visible_to(*, user: User) -> QuerySet[LedgerTransaction]:
+    """Transactions with at least one posting on an account the user may read."""
+    visible = accounts_visible_to(user=user).values("pk")
+    touches = Posting.objects.filter(transaction=OuterRef("pk"), account__in=visible)
+    return LedgerTransaction.objects.filter(Exists(touches))
+
+
+def postings_visible_to(*, user: User) -> QuerySet[Posting]:
+    """The postings the user reads of the transactions they see: those on accounts they read,
+    and every posting of a transaction paid from a budget line they read. So a department
+    follows its money to each community, while a community (or street) sees its own share of a
+    transfer and not its neighbours'."""
+    visible = accounts_visible_to(user=user).values("pk")
+    paid_from_visible = Posting.objects.filter(
+        transaction=OuterRef("transaction"),
+        account__in=visible,
+        account__kind__in=[AccountKind.BUDGET, AccountKind.APPROPRIATION],
+    )
+    return Posting.objects.filter(Q(account__in=visible) | Exists(paid_from_visible))
+
+
+def transactions_with_postings(
+    *, user: User, entries: QuerySet[LedgerTransaction]
+) -> QuerySet[LedgerTransaction]:
+    """The transactions with what a page or an answer shows of each, for pages and the API
+    alike: the postings the user reads (`shown_postings`, see postings_visible_to), how many
+    postings they have in all (`posting_count`), who wrote them, their voucher's name and hash
+    (not its bytes), and the reversal that undid them (`reversal_id`); two queries."""
+    postings = (
+        postings_visible_to(user=user)
+        .select_related("account", "admission")
+        .defer("admission__agreement_pdf")
+        .order_by("id")
+    )
+    count = (
+        Posting.objects.filter(transaction=OuterRef("pk"))
+        .order_by()
+        .values("transaction")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    reversal = LedgerTransaction.objects.filter(reverses=OuterRef("pk")).values("pk")[:1]
+    return (
+        entries.select_related("voucher", "actor__unit")
+        .defer("voucher__content")
+        .annotate(posting_count=Subquery(count), reversal_id=Subquery(reversal))
+        .prefetch_related(Prefetch("postings", queryset=postings, to_attr="shown_postings"))
+    )
+
+
+def voucher_visible_to(*, user: User, voucher_id: int) -> Voucher | None:
+    """The voucher, if it belongs to a transaction the user sees; else None."""
+    seen = transactions_visible_to(user=user).filter(voucher_id=voucher_id)
+    return Voucher.objects.filter(pk=voucher_id, pk__in=seen.values("voucher_id")).first()
+
+
+def transaction_audit_trail(entry: LedgerTransaction) -> QuerySet[AuditRecord]:
+    """The audit records written about one ledger transaction, oldest first."""
+    return AuditRecord.objects.filter(
+        object_type=LedgerTransaction._meta.label_lower, object_id=str(entry.pk)
+    ).order_by("id")
+
+
+def ledger_export_postings(*, user: User, year: int | None) -> QuerySet:
+    """Every posting of every transaction touching an account the user reads (in a year, or
+    all), with what the export shows of its transaction, account, admission and voucher; one
+    query, read in chunks."""
+    visible = Posting.objects.filter(account__in=accounts_visible_to(user=user).values("pk"))
+    postings = Posting.objects.filter(transaction_id__in=visible.values("transaction_id"))
+    if year is not None:
+        postings = postings.filter(transaction__year=year)
+    return postings.order_by("transaction_id", "id").values(
+        "transaction_id",
+        "transaction__created_at",
+        "transaction__kind",
+        "transaction__year",
+        "transaction__memo",
+        "transaction__reverses_id",
+        "transaction__voucher__name",
+        "transaction__voucher__sha256",
+        "transaction__actor__username",
+        "transaction__actor__display_name",
+        "account_id",
+        "account__name",
+        "admission__number",
+        "amount_fen",
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# What reached each community: committed, transferred and spent
+
+# Spending takes money out of a community's sub-account or base funds, and its reversal puts it
+# back: neither is money that reached the community.
+_SPENDING = Q(transaction__kind=TransactionKind.SPEND) | Q(
+    transaction__reverses__kind=TransactionKind.SPEND
+)
+# Transferred (到位): what reached a community's sub-account or base office funds, net of the
+# reversals of those transfers.
+ARRIVED = Q(account__kind__in=[AccountKind.COMMUNITY, AccountKind.BASE]) & ~_SPENDING
+# Spent: what the community's expense account received, net of reversals.
+SPENT = Q(account__kind=AccountKind.EXPENSE)
+
+
+def _arrived_and_spent(postings: QuerySet[Posting], *keys: str) -> QuerySet:
+    """Per value of `keys`: `arrived` (ARRIVED) and `spent` (SPENT) in fen; one query."""
+    return (
+        postings.filter(account__kind__in=COMMUNITY_KINDS)
+        .values(*keys)
+        .annotate(
+            arrived=Coalesce(Sum("amount_fen", filter=ARRIVED), Value(0)),
+            spent=Coalesce(Sum("amount_fen", filter=SPENT), Value(0)),
+        )
+        .order_by()
+    )
+
+
+def transferred_by_community(admission_ids: Iterable[int], year: int) -> dict[tuple[int, str], int]:
+    """(admission id, community code) → what was transferred to the community for the admission
+    and year (ARRIVED); one query."""
+    postings = Posting.objects.filter(admission_id__in=list(admission_ids), transaction__year=year)
+    rows = _arrived_and_spent(postings, "admission_id", "account__region_id")
+    return {(row["admission_id"], row["account__region_id"]): row["arrived"] for row in rows}
 
 
 def _days_in(year: int) -> int:
@@ -65,8 +359,36 @@ def committed_fen(yearly_fen: int, admission: Admission, year: int) -> int:
     return (yearly_fen * days * 2 + _days_in(year)) // (_days_in(year) * 2)
 
 
+class _Figures:
+    """What follows from committed, transferred and spent money (in fen)."""
+
+    committed: int
+    transferred: int
+    spent: int
+
+    @property
+    def delivery_rate(self) -> float | None:
+        """到位率: transferred ÷ committed (None when nothing was committed)."""
+        return self.transferred / self.committed if self.committed else None
+
+    @property
+    def delivery_percent(self) -> float | None:
+        rate = self.delivery_rate
+        return None if rate is None else rate * 100
+
+    @property
+    def left(self) -> int:
+        """What was transferred and not spent yet (结余)."""
+        return self.transferred - self.spent
+
+    @property
+    def owed(self) -> int:
+        """Committed and not transferred yet."""
+        return max(self.committed - self.transferred, 0)
+
+
 @dataclass(frozen=True)
-class Funding:
+class Funding(_Figures):
     """One community's money for one admission and year: committed, transferred, spent."""
 
     region_id: str
@@ -74,173 +396,28 @@ class Funding:
     transferred: int
     spent: int
 
-    @property
-    def delivery_rate(self) -> float | None:
-        """到位率: transferred ÷ committed."""
-        return self.transferred / self.committed if self.committed else None
-
 
 def funding_of(*, admission: Admission, year: int) -> list[Funding]:
     """Per community of the admission's scope: what it committed for the year, what was
-    transferred (net of reversals) and what was spent; three queries."""
+    transferred and what was spent; two queries."""
     postings = Posting.objects.filter(admission=admission, transaction__year=year)
-    transferred = dict(
-        postings.filter(account__kind=AccountKind.COMMUNITY)
-        .exclude(transaction__kind=TransactionKind.SPEND)
-        .exclude(transaction__reverses__kind=TransactionKind.SPEND)
-        .values_list("account__region_id")
-        .annotate(total=Sum("amount_fen"))
-    )
-    spent = dict(
-        postings.filter(account__kind=AccountKind.EXPENSE)
-        .values_list("account__region_id")
-        .annotate(total=Sum("amount_fen"))
-    )
+    money = {
+        row["account__region_id"]: row for row in _arrived_and_spent(postings, "account__region_id")
+    }
+    empty = {"arrived": 0, "spent": 0}
     return [
         Funding(
             region_id=row.region_id,
             committed=committed_fen(row.funding_fen, admission, year),
-            transferred=transferred.get(row.region_id, 0),
-            spent=spent.get(row.region_id, 0),
+            transferred=money.get(row.region_id, empty)["arrived"],
+            spent=money.get(row.region_id, empty)["spent"],
         )
         for row in admission.scope.all()
     ]
 
 
-def ledger_problems() -> list[str]:
-    """Every broken invariant of the ledger, as sentences (empty when the ledger is whole):
-    unbalanced transactions, balances or earmarks below zero where they must not be, reversals
-    that do not exactly undo what they point to. A handful of queries, read in the database."""
-    from django.db.models import Count
-    from django.utils.translation import gettext as _
-
-    from jianfu.funds.models import NON_NEGATIVE_KINDS, LedgerTransaction
-
-    problems = []
-    unbalanced = (
-        Posting.objects.values("transaction_id")
-        .annotate(total=Sum("amount_fen"), n=Count("pk"))
-        .exclude(total=0)
-    )
-    problems += [
-        _("第 %(id)d 号凭证借贷不平衡（差额 %(total)d 分）。")
-        % {"id": row["transaction_id"], "total": row["total"]}
-        for row in unbalanced
-    ]
-    empty = LedgerTransaction.objects.filter(postings__isnull=True)
-    problems += [
-        _("第 %(id)d 号凭证没有分录。") % {"id": pk} for pk in empty.values_list("pk", flat=True)
-    ]
-    guarded = Posting.objects.filter(account__kind__in=NON_NEGATIVE_KINDS)
-    for row in guarded.values("account_id", "account__name").annotate(total=Sum("amount_fen")):
-        if row["total"] < 0:
-            problems.append(
-                _("账户“%(name)s”余额为负（%(total)d 分）。")
-                % {"name": row["account__name"], "total": row["total"]}
-            )
-    earmarked = guarded.exclude(account__kind=AccountKind.BUDGET).values(
-        "account_id", "account__name", "admission_id"
-    )
-    for row in earmarked.annotate(total=Sum("amount_fen")):
-        if row["total"] < 0:
-            problems.append(
-                _("账户“%(name)s”中准入 %(admission)s 的专款余额为负（%(total)d 分）。")
-                % {
-                    "name": row["account__name"],
-                    "admission": row["admission_id"],
-                    "total": row["total"],
-                }
-            )
-    reversals = LedgerTransaction.objects.filter(reverses__isnull=False).prefetch_related(
-        "postings", "reverses__postings"
-    )
-    for reversal in reversals:
-        undone = sorted(
-            (p.account_id, p.admission_id, -p.amount_fen) for p in reversal.postings.all()
-        )
-        original = sorted(
-            (p.account_id, p.admission_id, p.amount_fen) for p in reversal.reverses.postings.all()
-        )
-        if undone != original:
-            problems.append(
-                _("第 %(id)d 号冲正凭证与其冲正的第 %(original)d 号凭证不符。")
-                % {"id": reversal.pk, "original": reversal.reverses_id}
-            )
-    return problems
-
-
-# ---------------------------------------------------------------------------------------------
-# The ledger's pages: transactions, balances, and a community's money per admission
-
-
-def transactions_visible_to(*, user: User) -> QuerySet[LedgerTransaction]:
-    """Transactions with at least one posting on an account the user may read."""
-    from django.db.models import Exists, OuterRef
-
-    visible = accounts_visible_to(user=user).values("pk")
-    touches = Posting.objects.filter(transaction=OuterRef("pk"), account__in=visible)
-    return LedgerTransaction.objects.filter(Exists(touches))
-
-
-def postings_visible_to(*, user: User) -> QuerySet[Posting]:
-    """The postings the user reads of the transactions they see: those on accounts they read,
-    and every posting of a transaction paid from a budget line they read. So a department
-    follows its money to each community, while a community (or street) sees its own share of a
-    transfer and not its neighbours'."""
-    from django.db.models import Exists, OuterRef
-
-    visible = accounts_visible_to(user=user).values("pk")
-    paid_from_visible = Posting.objects.filter(
-        transaction=OuterRef("transaction"),
-        account__in=visible,
-        account__kind__in=[AccountKind.BUDGET, AccountKind.APPROPRIATION],
-    )
-    return Posting.objects.filter(Q(account__in=visible) | Exists(paid_from_visible))
-
-
-def voucher_visible_to(*, user: User, voucher_id: int):
-    """The voucher, if it belongs to a transaction the user sees; else None."""
-    from jianfu.funds.models import Voucher
-
-    seen = transactions_visible_to(user=user).filter(voucher_id=voucher_id)
-    return Voucher.objects.filter(pk=voucher_id, pk__in=seen.values("voucher_id")).first()
-
-
-def balances_of(account_ids: Iterable[int]) -> dict[int, int]:
-    """Each account's balance in fen, in one aggregate query (accounts without postings: 0)."""
-    rows = (
-        Posting.objects.filter(account_id__in=list(account_ids))
-        .values_list("account_id")
-        .annotate(total=Sum("amount_fen"))
-        .order_by()
-    )
-    return dict(rows)
-
-
-def account_earmarks(account: Account) -> list[tuple[Admission | None, int]]:
-    """(admission or None for unearmarked money, balance in fen) for each earmark the account
-    holds money under, with the admissions read in one query."""
-    rows = earmarks(account)
-    admissions = Admission.objects.defer("agreement_pdf").in_bulk(
-        [admission_id for admission_id, _total in rows if admission_id is not None]
-    )
-    return [
-        (admissions.get(admission_id) if admission_id else None, total)
-        for admission_id, total in rows
-    ]
-
-
-def transaction_audit_trail(entry: LedgerTransaction) -> QuerySet:
-    """The audit records written about one ledger transaction, oldest first."""
-    from jianfu.core.models import AuditRecord
-
-    return AuditRecord.objects.filter(
-        object_type=LedgerTransaction._meta.label_lower, object_id=str(entry.pk)
-    ).order_by("id")
-
-
 @dataclass(frozen=True)
-class CommunityMoney:
+class CommunityMoney(_Figures):
     """What came to a community for one admission (None: its base office funds) in a year,
     what it spent, and what is left of it."""
 
@@ -248,45 +425,27 @@ class CommunityMoney:
     committed: int
     transferred: int
     spent: int
-
-    @property
-    def left(self) -> int:
-        return self.transferred - self.spent
-
-    @property
-    def owed(self) -> int:
-        """Committed for the year and not arrived yet."""
-        return max(self.committed - self.transferred, 0)
+    # The day the money was due, when the admission is suspended here because it never came.
+    overdue_since: dt.date | None = None
 
 
-def _received_and_spent(region_id: str, year: int, admission_id: int | None = None):
-    """{admission id or None: (received, spent)} for one community and year, in one query.
-    Received is what reached its sub-account or base funds net of reversals, leaving out the
-    spending that leaves them (and the reversals of that spending)."""
+def _community_money(
+    region_id: str, year: int, admission_id: int | None = None
+) -> dict[int | None, tuple[int, int]]:
+    """{admission id or None for base funds: (transferred, spent)} for one community and year;
+    one query."""
     postings = Posting.objects.filter(account__region_id=region_id, transaction__year=year)
     if admission_id is not None:
         postings = postings.filter(admission_id=admission_id)
-    spending = Q(transaction__kind=TransactionKind.SPEND) | Q(
-        transaction__reverses__kind=TransactionKind.SPEND
-    )
-    rows = (
-        postings.values("admission_id")
-        .annotate(
-            received=Sum(
-                "amount_fen",
-                filter=Q(account__kind__in=[AccountKind.COMMUNITY, AccountKind.BASE]) & ~spending,
-            ),
-            spent=Sum("amount_fen", filter=Q(account__kind=AccountKind.EXPENSE)),
-        )
-        .order_by()
-    )
-    return {row["admission_id"]: (row["received"] or 0, row["spent"] or 0) for row in rows}
+    rows = _arrived_and_spent(postings, "admission_id")
+    return {row["admission_id"]: (row["arrived"], row["spent"]) for row in rows}
 
 
 def community_money(*, region_id: str, year: int) -> list[CommunityMoney]:
     """Per admission covering the community in `year` (and any other it holds money for): the
-    committed, transferred and spent amounts, then its base office funds; three queries."""
-    money = _received_and_spent(region_id, year)
+    committed, transferred and spent amounts and whether the tripwire has suspended it here, then
+    its base office funds; four queries."""
+    money = _community_money(region_id, year)
     scope = {
         row.admission_id: row
         for row in AdmissionScope.objects.filter(
@@ -303,12 +462,18 @@ def community_money(*, region_id: str, year: int) -> list[CommunityMoney]:
         .in_bulk([pk for pk in money if pk is not None and pk not in scope])
     )
     admissions = {pk: row.admission for pk, row in scope.items()} | others
+    overdue = dict(
+        FundingSuspension.objects.filter(region_id=region_id, resumed_at__isnull=True).values_list(
+            "admission_id", "due_on"
+        )
+    )
     rows = [
         CommunityMoney(
             admission=admission,
             committed=committed_fen(scope[pk].funding_fen, admission, year) if pk in scope else 0,
             transferred=money.get(pk, (0, 0))[0],
             spent=money.get(pk, (0, 0))[1],
+            overdue_since=overdue.get(pk),
         )
         for pk, admission in sorted(admissions.items(), key=lambda item: item[1].number)
     ]
@@ -320,7 +485,7 @@ def community_money(*, region_id: str, year: int) -> list[CommunityMoney]:
 def money_for_community(*, admission_id: int, region_id: str, year: int) -> CommunityMoney:
     """One admission's money for one community and year (随事经费, on a task's page); two
     queries, three when the community is outside the admission's scope."""
-    received, spent = _received_and_spent(region_id, year, admission_id).get(admission_id, (0, 0))
+    transferred, spent = _community_money(region_id, year, admission_id).get(admission_id, (0, 0))
     scope = (
         AdmissionScope.objects.filter(admission_id=admission_id, region_id=region_id)
         .select_related("admission")
@@ -334,28 +499,8 @@ def money_for_community(*, admission_id: int, region_id: str, year: int) -> Comm
         admission = scope.admission
         committed = committed_fen(scope.funding_fen, admission, year)
     return CommunityMoney(
-        admission=admission, committed=committed, transferred=received, spent=spent
+        admission=admission, committed=committed, transferred=transferred, spent=spent
     )
-
-
-def communities_readable_by(*, user: User) -> QuerySet:
-    """The communities whose money (per admission) the user may read: its own community, a
-    street's communities, every community of the district for its finance office and auditors."""
-    communities = Region.objects.filter(level=RegionLevel.COMMUNITY).select_related("parent")
-    if not user.is_authenticated or user.unit_id is None or not user.unit.is_active:
-        return communities.none()
-    unit = user.unit
-    prefix = user.jurisdiction_prefix
-    condition = Q(pk__in=[])
-    if user.has_role(Role.FINANCE_OFFICER, Role.AUDITOR) and prefix != NO_JURISDICTION:
-        if prefix is None:
-            return communities
-        condition |= Q(code__startswith=prefix[:6])
-    if unit.region_id and user.has_role(Role.STREET_OFFICER):
-        condition |= Q(parent_id=unit.region_id)
-    if unit.region_id and user.has_role(Role.COMMUNITY_OFFICER):
-        condition |= Q(code=unit.region_id)
-    return communities.filter(condition)
 
 
 @dataclass(frozen=True)
@@ -368,7 +513,7 @@ class SpendingSource:
     balance: int
 
 
-def spending_sources(*, street_id: str) -> list[tuple[object, list[SpendingSource]]]:
+def spending_sources(*, street_id: str) -> list[tuple[Region, list[SpendingSource]]]:
     """For each community of the street (居财街管), the earmarks and base funds with money left;
     three queries."""
     communities = list(
@@ -407,23 +552,14 @@ def spending_sources(*, street_id: str) -> list[tuple[object, list[SpendingSourc
 
 
 # ---------------------------------------------------------------------------------------------
-# Reports: committed, transferred and spent by department, admission, street, community or year
+# The funding report: committed, transferred and spent by department, admission, street,
+# community or year
 
 REPORT_GROUPINGS = ("admission", "department", "street", "community", "year")
-# Who reads the funding report (each within their jurisdiction, see _funding_jurisdiction).
-REPORT_ROLES = (
-    *DISTRICT_ROLES,
-    Role.DEPT_CLERK,
-    Role.DEPT_HEAD,
-    Role.STREET_OFFICER,
-    Role.COMMUNITY_OFFICER,
-)
-# Who exports the whole ledger of their district.
-LEDGER_EXPORT_ROLES = (Role.FINANCE_OFFICER, Role.AUDITOR)
 
 
 @dataclass
-class ReportRow:
+class ReportRow(_Figures):
     """One line of the funding report, money in fen: one group's, or the total's."""
 
     key: str
@@ -436,53 +572,6 @@ class ReportRow:
     transferred: int = 0
     spent: int = 0
     sort_key: tuple = ()
-
-    @property
-    def delivery_rate(self) -> float | None:
-        """到位率: transferred ÷ committed (None when nothing was committed)."""
-        return self.transferred / self.committed if self.committed else None
-
-    @property
-    def delivery_percent(self) -> float | None:
-        rate = self.delivery_rate
-        return None if rate is None else rate * 100
-
-    @property
-    def left(self) -> int:
-        """What was transferred and not spent yet (结余)."""
-        return self.transferred - self.spent
-
-    @property
-    def owed(self) -> int:
-        """Committed but not transferred yet; a row with money owed is marked."""
-        return max(self.committed - self.transferred, 0)
-
-
-def _funding_jurisdiction(user: User, *, region: str, department: str) -> Q | None:
-    """The funding rows the user reads, as a condition on their community (`region`, a foreign
-    key to Region) and their admission's department (`department`, a unit id); None: none.
-
-    The district's offices (finance, audit, review, the group's office) read their district; a
-    department its own admissions; a street its communities; a community itself."""
-    prefix = user.jurisdiction_prefix if user.is_authenticated else NO_JURISDICTION
-    if prefix == NO_JURISDICTION:
-        return None
-    unit = user.unit
-    condition = Q(pk__in=[])
-    if user.has_role(*DISTRICT_ROLES):
-        if prefix is None:
-            return Q()
-        # A street's or community's staff are not district offices, whatever role they hold.
-        if len(prefix) <= 6:
-            condition |= Q(**{f"{region}__code__startswith": prefix})
-    if user.has_role(Role.DEPT_CLERK, Role.DEPT_HEAD):
-        condition |= Q(**{department: unit.pk})
-    # A street officer's unit sits in a street (a 9-digit prefix) or a community below it.
-    if prefix and len(prefix) >= 9 and user.has_role(Role.STREET_OFFICER):
-        condition |= Q(**{f"{region}__code__startswith": prefix})
-    if unit.region_id and user.has_role(Role.COMMUNITY_OFFICER):
-        condition |= Q(**{f"{region}_id": unit.region_id})
-    return condition
 
 
 def funding_admission_visible_to(*, user: User, admission_id: int) -> Admission | None:
@@ -565,11 +654,7 @@ def _report_cells(
     if scope_condition is None or posting_condition is None:
         return {}, {}, {}
     scope = AdmissionScope.objects.filter(scope_condition)
-    postings = Posting.objects.filter(
-        posting_condition,
-        admission__isnull=False,
-        account__kind__in=[AccountKind.COMMUNITY, AccountKind.EXPENSE],
-    )
+    postings = Posting.objects.filter(posting_condition, admission__isnull=False)
     if admission_id is not None:
         scope = scope.filter(admission_id=admission_id)
         postings = postings.filter(admission_id=admission_id)
@@ -581,27 +666,12 @@ def _report_cells(
     if year is not None:
         postings = postings.filter(transaction__year=year)
     cells, admissions, places = _commitments(scope, year)
-    # Transferred: what reached the community's sub-account for the admission, net of
-    # reversals, leaving out the spending that leaves it (as funding_of counts it). Spent:
-    # what its expense account received, net of reversals.
-    spending = Q(transaction__kind=TransactionKind.SPEND) | Q(
-        transaction__reverses__kind=TransactionKind.SPEND
-    )
-    money = (
-        postings.values("admission_id", "account__region_id", "transaction__year")
-        .annotate(
-            transferred=Sum(
-                "amount_fen", filter=Q(account__kind=AccountKind.COMMUNITY) & ~spending
-            ),
-            spent=Sum("amount_fen", filter=Q(account__kind=AccountKind.EXPENSE)),
-        )
-        .order_by()
-    )
+    money = _arrived_and_spent(postings, "admission_id", "account__region_id", "transaction__year")
     for row in money:
         key = (row["admission_id"], row["account__region_id"], row["transaction__year"])
         cell = cells.setdefault(key, [0, 0, 0])
-        cell[1] += row["transferred"] or 0
-        cell[2] += row["spent"] or 0
+        cell[1] += row["arrived"]
+        cell[2] += row["spent"]
     _complete(cells, admissions, places)
     return cells, admissions, places
 
@@ -681,48 +751,59 @@ def funding_report_total(rows: Iterable[ReportRow]) -> ReportRow:
 
 
 # ---------------------------------------------------------------------------------------------
-# The auditors' export: every transaction of the district with every posting
+# The ledger's own check (jianfu ledger-verify)
 
 
-def ledger_export_postings(*, user: User, year: int | None) -> QuerySet:
-    """Every posting of every transaction touching an account the user reads (in a year, or
-    all), with what the export shows of its transaction, account, admission and voucher; one
-    query, read in chunks."""
-    visible = Posting.objects.filter(account__in=accounts_visible_to(user=user).values("pk"))
-    postings = Posting.objects.filter(transaction_id__in=visible.values("transaction_id"))
-    if year is not None:
-        postings = postings.filter(transaction__year=year)
-    return postings.order_by("transaction_id", "id").values(
-        "transaction_id",
-        "transaction__created_at",
-        "transaction__kind",
-        "transaction__year",
-        "transaction__memo",
-        "transaction__reverses_id",
-        "transaction__voucher__name",
-        "transaction__voucher__sha256",
-        "transaction__actor__username",
-        "transaction__actor__display_name",
-        "account_id",
-        "account__name",
-        "admission__number",
-        "amount_fen",
+def ledger_problems() -> list[str]:
+    """Every broken invariant of the ledger, as sentences (empty when the ledger is whole):
+    unbalanced transactions, balances or earmarks below zero where they must not be, reversals
+    that do not exactly undo what they point to. A handful of queries, read in the database."""
+    problems = []
+    unbalanced = (
+        Posting.objects.values("transaction_id").annotate(total=Sum("amount_fen")).exclude(total=0)
     )
-
-
-def accounts_with_balances(*, user: User, year: int | None = None) -> QuerySet[Account]:
-    """The accounts the user reads, each with `balance_fen` and (with a year) `year_fen`, the
-    net of that year's postings; one query."""
-    from django.db.models import Value
-    from django.db.models.functions import Coalesce
-
-    sums = {"balance_fen": Coalesce(Sum("postings__amount_fen"), Value(0))}
-    if year is not None:
-        in_year = Q(postings__transaction__year=year)
-        sums["year_fen"] = Coalesce(Sum("postings__amount_fen", filter=in_year), Value(0))
-    return (
-        accounts_visible_to(user=user)
-        .select_related("parent")
-        .annotate(**sums)
-        .order_by("district_code", "kind", "id")
+    problems += [
+        _("第 %(id)d 号凭证借贷不平衡（差额 %(total)d 分）。")
+        % {"id": row["transaction_id"], "total": row["total"]}
+        for row in unbalanced
+    ]
+    empty = LedgerTransaction.objects.filter(postings__isnull=True)
+    problems += [
+        _("第 %(id)d 号凭证没有分录。") % {"id": pk} for pk in empty.values_list("pk", flat=True)
+    ]
+    guarded = Posting.objects.filter(account__kind__in=NON_NEGATIVE_KINDS)
+    for row in guarded.values("account_id", "account__name").annotate(total=Sum("amount_fen")):
+        if row["total"] < 0:
+            problems.append(
+                _("账户“%(name)s”余额为负（%(total)d 分）。")
+                % {"name": row["account__name"], "total": row["total"]}
+            )
+    earmarked = guarded.exclude(account__kind=AccountKind.BUDGET).values(
+        "account_id", "account__name", "admission_id"
     )
+    for row in earmarked.annotate(total=Sum("amount_fen")):
+        if row["total"] < 0:
+            problems.append(
+                _("账户“%(name)s”中准入 %(admission)s 的专款余额为负（%(total)d 分）。")
+                % {
+                    "name": row["account__name"],
+                    "admission": row["admission_id"],
+                    "total": row["total"],
+                }
+            )
+    reversals = LedgerTransaction.objects.filter(reverses__isnull=False).prefetch_related(
+        "postings", "reverses__postings"
+    )
+    for reversal in reversals:
+        undone = sorted(
+            (p.account_id, p.admission_id, -p.amount_fen) for p in reversal.postings.all()
+        )
+        original = sorted(
+            (p.account_id, p.admission_id, p.amount_fen) for p in reversal.reverses.postings.all()
+        )
+        if undone != original:
+            problems.append(
+                _("第 %(id)d 号冲正凭证与其冲正的第 %(original)d 号凭证不符。")
+                % {"id": reversal.pk, "original": reversal.reverses_id}
+            )
+    return problems

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Q, Sum
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -30,7 +30,8 @@ from jianfu.admission.models import (
 from jianfu.catalog.models import ListKind
 from jianfu.core.audit import audit_record
 from jianfu.core.notifications import notify
-from jianfu.funds.models import AccountKind, FundingSuspension, Posting, TransactionKind
+from jianfu.funds.models import FundingSuspension
+from jianfu.funds.selectors import transferred_by_community
 from jianfu.org.models import RegionLevel, User
 from jianfu.org.roles import Role
 
@@ -40,23 +41,6 @@ GRACE_DAYS_DEFAULT = AdmissionSettings._meta.get_field("funding_grace_days").get
 def funding_due_on(admission: Admission, year: int, grace_days: int) -> dt.date:
     """The last day the year's money may reach a community without suspending the admission."""
     return max(admission.valid_from, dt.date(year, 1, 1)) + dt.timedelta(days=grace_days)
-
-
-def transferred_by_community(admission_ids: Iterable[int], year: int) -> dict[tuple[int, str], int]:
-    """(admission id, community code) → what was transferred to the community's sub-account for
-    the admission and year, net of reversals (spending is not a transfer); one query."""
-    rows = (
-        Posting.objects.filter(
-            admission_id__in=list(admission_ids),
-            transaction__year=year,
-            account__kind=AccountKind.COMMUNITY,
-        )
-        .exclude(transaction__kind=TransactionKind.SPEND)
-        .exclude(transaction__reverses__kind=TransactionKind.SPEND)
-        .values_list("admission_id", "account__region_id")
-        .annotate(total=Sum("amount_fen"))
-    )
-    return {(admission_id, code): total for admission_id, code, total in rows}
 
 
 @dataclass(frozen=True)
@@ -90,6 +74,8 @@ def funding_tripwire(
     and resume each suspension whose money has arrived (or whose admission no longer asks for
     any); audit and tell everyone concerned, and re-check the tasks already sent. `admissions`
     limits the run to those admissions (after a transfer or a reversal)."""
+    # Imported here, not at the top: dispatch.services imports this module (a suspended
+    # admission makes its tasks refusable), so a top-level import would be a cycle.
     from jianfu.dispatch.services import deliveries_recheck
 
     day = day or timezone.localdate()

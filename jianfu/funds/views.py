@@ -4,7 +4,7 @@ per admission. Reads go through funds.selectors, writes through funds.services."
 
 from __future__ import annotations
 
-import mimetypes
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -12,11 +12,10 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Count, Exists, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -27,6 +26,7 @@ from jianfu.core.money import format_fen
 from jianfu.core.views import form_error
 from jianfu.dispatch import selectors as dispatch_selectors
 from jianfu.funds import selectors, services
+from jianfu.funds.downloads import voucher_response
 from jianfu.funds.forms import (
     BASE,
     AppropriateForm,
@@ -50,15 +50,7 @@ from jianfu.org.roles import Role
 
 PAGE_SIZE = 50
 YEARS_OFFERED = 5
-# Who works with the ledger's pages.
-FUNDS_ROLES = (
-    Role.FINANCE_OFFICER,
-    Role.AUDITOR,
-    Role.DEPT_CLERK,
-    Role.DEPT_HEAD,
-    Role.STREET_OFFICER,
-    Role.COMMUNITY_OFFICER,
-)
+# Who pays from budget lines (for an admission, or a community's base office funds).
 TRANSFER_ROLES = (Role.DEPT_CLERK, Role.DEPT_HEAD, Role.FINANCE_OFFICER)
 
 
@@ -80,31 +72,6 @@ def _account_or_404(request: HttpRequest, account_id: int) -> Account:
     if account is None:
         raise Http404
     return account
-
-
-def _with_postings(user: User, entries: QuerySet[LedgerTransaction]) -> QuerySet:
-    """Transactions with the postings the user reads (a department follows its money to each
-    community; a community does not see what another received in the same transfer), the
-    number of all their postings, their voucher's name (not its bytes) and the reversal that
-    undid them."""
-    postings = (
-        selectors.postings_visible_to(user=user)
-        .select_related("account", "admission")
-        .defer("admission__agreement_pdf")
-    )
-    count = (
-        Posting.objects.filter(transaction=OuterRef("pk"))
-        .order_by()
-        .values("transaction")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return (
-        entries.select_related("voucher", "reversed_by", "actor__unit")
-        .defer("voucher__content")
-        .annotate(posting_count=Subquery(count))
-        .prefetch_related(Prefetch("postings", queryset=postings, to_attr="shown_postings"))
-    )
 
 
 def _years(chosen: int) -> list[int]:
@@ -130,25 +97,36 @@ def _voucher_of(form: Any, user: User) -> Voucher | None:
     return services.voucher_store(actor=user, name=upload.name, content=upload.read())
 
 
-def _posted(request: HttpRequest, form: Any, write) -> LedgerTransaction | None:
-    """Run one write (voucher and transaction together: a refused transaction keeps no
-    voucher); a refusal is shown on the form and nothing is written."""
+# One write of the ledger: the form's cleaned data and its stored voucher (or None) in, the
+# transaction written out.
+Write = Callable[[dict[str, Any], Voucher | None], LedgerTransaction]
+
+
+def _recorded(request: HttpRequest, form: Any, write: Write) -> HttpResponse | None:
+    """On a valid POST, store the form's voucher and run the write in one transaction (a refused
+    write keeps no voucher either) and go to the transaction written. A refusal is shown on the
+    form and nothing is written: None, to render the form again."""
+    if request.method != "POST" or not form.is_valid():
+        return None
     try:
         with transaction.atomic():
-            return write()
+            entry = write(form.cleaned_data, _voucher_of(form, request.user))
     except Forbidden as error:
         raise PermissionDenied(str(error.message)) from error
     except DomainError as error:
         form_error(form, error)
         return None
-
-
-def _done(request: HttpRequest, entry: LedgerTransaction) -> HttpResponse:
-    messages.success(
-        request,
-        _("已记账：第 %(id)d 号凭证（%(kind)s）。")
-        % {"id": entry.pk, "kind": entry.get_kind_display()},
-    )
+    if entry.kind == TransactionKind.REVERSAL:
+        done = _("已冲正第 %(original)d 号凭证，冲正凭证为第 %(id)d 号。") % {
+            "original": entry.reverses_id,
+            "id": entry.pk,
+        }
+    else:
+        done = _("已记账：第 %(id)d 号凭证（%(kind)s）。") % {
+            "id": entry.pk,
+            "kind": entry.get_kind_display(),
+        }
+    messages.success(request, done)
     return redirect("funds_transaction", transaction_id=entry.pk)
 
 
@@ -212,16 +190,14 @@ def _grouped(accounts: list[Account]) -> dict[str, Any]:
 @login_required
 def account_index(request: HttpRequest) -> HttpResponse:
     user: User = request.user
-    _require_roles(user, *FUNDS_ROLES)
+    _require_roles(user, *selectors.FUNDS_ROLES)
     accounts = list(selectors.accounts_with_balances(user=user))
     context = {
         **_grouped(accounts),
         "can_appropriate": user.has_role(Role.FINANCE_OFFICER),
         "can_transfer": user.has_role(*TRANSFER_ROLES),
         "can_spend": user.has_role(Role.STREET_OFFICER),
-        "community_page": user.has_role(
-            Role.COMMUNITY_OFFICER, Role.STREET_OFFICER, Role.FINANCE_OFFICER, Role.AUDITOR
-        ),
+        "community_page": user.has_role(*selectors.COMMUNITY_MONEY_ROLES),
     }
     return render(request, "funds/account_index.html", context)
 
@@ -231,9 +207,9 @@ def account_detail(request: HttpRequest, account_id: int) -> HttpResponse:
     user: User = request.user
     account = _account_or_404(request, account_id)
     touches = Posting.objects.filter(transaction=OuterRef("pk"), account=account)
-    entries = _with_postings(user, LedgerTransaction.objects.filter(Exists(touches))).order_by(
-        "-id"
-    )
+    entries = selectors.transactions_with_postings(
+        user=user, entries=LedgerTransaction.objects.filter(Exists(touches))
+    ).order_by("-id")
     page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = list(page.object_list)
     for entry in rows:
@@ -261,7 +237,11 @@ def account_detail(request: HttpRequest, account_id: int) -> HttpResponse:
 
 def _transaction_or_404(request: HttpRequest, transaction_id: int) -> LedgerTransaction:
     entries = selectors.transactions_visible_to(user=request.user).filter(pk=transaction_id)
-    entry = _with_postings(request.user, entries).select_related("reverses").first()
+    entry = (
+        selectors.transactions_with_postings(user=request.user, entries=entries)
+        .select_related("reverses", "reversed_by")
+        .first()
+    )
     if entry is None:
         raise Http404
     return entry
@@ -338,21 +318,15 @@ def transaction_reverse(request: HttpRequest, transaction_id: int) -> HttpRespon
     if not _reversal_permitted(request.user, entry):
         raise PermissionDenied
     form = ReversalForm(request.POST)
-    if form.is_valid():
-        reversal = _posted(
-            request,
-            form,
-            lambda: services.ledger_reverse(
-                actor=request.user, original=entry, reason=form.cleaned_data["reason"]
-            ),
-        )
-        if reversal is not None:
-            messages.success(
-                request,
-                _("已冲正第 %(original)d 号凭证，冲正凭证为第 %(id)d 号。")
-                % {"original": entry.pk, "id": reversal.pk},
-            )
-            return redirect("funds_transaction", transaction_id=reversal.pk)
+    done = _recorded(
+        request,
+        form,
+        lambda data, _voucher: services.ledger_reverse(
+            actor=request.user, original=entry, reason=data["reason"]
+        ),
+    )
+    if done:
+        return done
     for error in form.non_field_errors():
         messages.error(request, error)
     return _render_transaction(request, _transaction_or_404(request, transaction_id), form)
@@ -364,15 +338,7 @@ def voucher_download(request: HttpRequest, voucher_id: int) -> HttpResponse:
     voucher = selectors.voucher_visible_to(user=request.user, voucher_id=voucher_id)
     if voucher is None:
         raise Http404
-    content_type, encoding = mimetypes.guess_type(voucher.name)
-    if content_type is None or encoding is not None:
-        content_type = "application/octet-stream"
-    response = HttpResponse(bytes(voucher.content), content_type=content_type)
-    response["Content-Disposition"] = content_disposition_header(True, voucher.name)
-    # The browser must not second-guess the type of a file anyone may have uploaded.
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return voucher_response(voucher)
 
 
 # Funding a budget line (预算下达) ----------------------------------------------------------------
@@ -390,24 +356,21 @@ def appropriate(request: HttpRequest) -> HttpResponse:
         .values_list("pk", "name")
     )
     form = AppropriateForm(request.POST or None, request.FILES or None, departments=departments)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
 
-        def write() -> LedgerTransaction:
-            budget = services.budget_line(
+    def write(data: dict[str, Any], voucher: Voucher | None) -> LedgerTransaction:
+        return services.ledger_appropriate(
+            actor=user,
+            budget=services.budget_line(
                 Unit.objects.get(pk=data["department"]), data["fund_source"]
-            )
-            return services.ledger_appropriate(
-                actor=user,
-                budget=budget,
-                amount_fen=data["amount"],
-                memo=data["memo"],
-                year=data["year"],
-                voucher=_voucher_of(form, user),
-            )
+            ),
+            amount_fen=data["amount"],
+            memo=data["memo"],
+            year=data["year"],
+            voucher=voucher,
+        )
 
-        if entry := _posted(request, form, write):
-            return _done(request, entry)
+    if done := _recorded(request, form, write):
+        return done
     context = {
         "form": form,
         "title": _("预算下达"),
@@ -447,7 +410,7 @@ def _transfer_rows(admission: Admission, year: int) -> list[dict[str, Any]]:
         {
             "region": region,
             "funding": funding[region.code],
-            "owed": funding[region.code].committed - funding[region.code].transferred,
+            "owed": funding[region.code].owed,
         }
         for region in communities
     ]
@@ -479,22 +442,20 @@ def transfer(request: HttpRequest) -> HttpResponse:
             budgets=_budget_options(lines),
             communities=[(row["region"].code, row["region"].name, row["owed"]) for row in rows],
         )
-        if request.method == "POST" and form.is_valid():
-            data = form.cleaned_data
 
-            def write() -> LedgerTransaction:
-                return services.ledger_transfer(
-                    actor=user,
-                    budget=next(line for line in lines if str(line.pk) == data["budget"]),
-                    admission=admission,
-                    allocations=form.allocations(),
-                    memo=data["memo"],
-                    year=year,
-                    voucher=_voucher_of(form, user),
-                )
+        def write(data: dict[str, Any], voucher: Voucher | None) -> LedgerTransaction:
+            return services.ledger_transfer(
+                actor=user,
+                budget=next(line for line in lines if str(line.pk) == data["budget"]),
+                admission=admission,
+                allocations=form.allocations(),
+                memo=data["memo"],
+                year=year,
+                voucher=voucher,
+            )
 
-            if entry := _posted(request, form, write):
-                return _done(request, entry)
+        if done := _recorded(request, form, write):
+            return done
         for row, field in zip(rows, form.amount_fields(), strict=True):
             row["field"] = field
         context.update(admission=admission, year=year, rows=rows, form=form, lines=lines)
@@ -535,22 +496,20 @@ def allocate_base(request: HttpRequest) -> HttpResponse:
         budgets=_budget_options(lines),
         communities=_district_communities(user),
     )
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
 
-        def write() -> LedgerTransaction:
-            return services.ledger_allocate_base(
-                actor=user,
-                budget=next(line for line in lines if str(line.pk) == data["budget"]),
-                community=Region.objects.select_related("parent").get(code=data["community"]),
-                amount_fen=data["amount"],
-                memo=data["memo"],
-                year=data["year"],
-                voucher=_voucher_of(form, user),
-            )
+    def write(data: dict[str, Any], voucher: Voucher | None) -> LedgerTransaction:
+        return services.ledger_allocate_base(
+            actor=user,
+            budget=next(line for line in lines if str(line.pk) == data["budget"]),
+            community=Region.objects.select_related("parent").get(code=data["community"]),
+            amount_fen=data["amount"],
+            memo=data["memo"],
+            year=data["year"],
+            voucher=voucher,
+        )
 
-        if entry := _posted(request, form, write):
-            return _done(request, entry)
+    if done := _recorded(request, form, write):
+        return done
     context = {
         "form": form,
         "title": _("拨付办公经费"),
@@ -600,25 +559,23 @@ def spend(request: HttpRequest) -> HttpResponse:
         sources=_source_choices(groups),
         initial={"source": request.GET.get("source", "")},
     )
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
+
+    def write(data: dict[str, Any], voucher: Voucher | None) -> LedgerTransaction:
         code, admission_id = form.picked()
+        return services.ledger_spend(
+            actor=user,
+            community=Region.objects.select_related("parent").get(code=code),
+            admission=Admission.objects.defer("agreement_pdf").get(pk=admission_id)
+            if admission_id
+            else None,
+            amount_fen=data["amount"],
+            memo=data["memo"],
+            year=data["year"],
+            voucher=voucher,
+        )
 
-        def write() -> LedgerTransaction:
-            return services.ledger_spend(
-                actor=user,
-                community=Region.objects.select_related("parent").get(code=code),
-                admission=Admission.objects.defer("agreement_pdf").get(pk=admission_id)
-                if admission_id
-                else None,
-                amount_fen=data["amount"],
-                memo=data["memo"],
-                year=data["year"],
-                voucher=_voucher_of(form, user),
-            )
-
-        if entry := _posted(request, form, write):
-            return _done(request, entry)
+    if done := _recorded(request, form, write):
+        return done
     context = {
         "form": form,
         "title": _("记录社区支出"),
@@ -638,16 +595,15 @@ def spend(request: HttpRequest) -> HttpResponse:
 @login_required
 def community(request: HttpRequest) -> HttpResponse:
     user: User = request.user
-    readable = selectors.communities_readable_by(user=user)
-    wanted = request.GET.get("region") or (user.unit.region_id if user.unit else "") or ""
-    region = readable.filter(code=wanted).first()
-    if region is None:
-        if request.GET.get("region"):
-            raise Http404
-        if not user.has_role(
-            Role.COMMUNITY_OFFICER, Role.STREET_OFFICER, Role.FINANCE_OFFICER, Role.AUDITOR
-        ):
-            raise PermissionDenied
+    if not user.has_role(*selectors.COMMUNITY_MONEY_ROLES):
+        raise PermissionDenied
+    readable = selectors.communities_readable_by(user=user).order_by("code")
+    wanted = request.GET.get("region")
+    # Without a choice: a community's own page, else the first community the user reads (the
+    # picker shows that one selected, so the page must show it too).
+    region = readable.filter(code=wanted).first() if wanted else readable.first()
+    if wanted and region is None:
+        raise Http404
     year = _year_from(request.GET.get("year"))
     rows, tasks = [], {}
     if region is not None:
@@ -676,9 +632,7 @@ def community(request: HttpRequest) -> HttpResponse:
             "left": sum(row.left for row in earmarked),
         },
         # A street or the district picks which of its communities to read.
-        "choices": list(readable.order_by("code")[:500])
-        if not user.has_role(Role.COMMUNITY_OFFICER)
-        else [],
+        "choices": list(readable[:500]) if not user.has_role(Role.COMMUNITY_OFFICER) else [],
         "can_spend": region is not None
         and user.has_role(Role.STREET_OFFICER)
         and region.parent_id == getattr(user.unit, "region_id", None),

@@ -229,6 +229,16 @@ def test_exports_have_chinese_headers_bom_and_frozen_header(personas, duty_list)
     assert len(document["items"]) == 3
 
 
+def test_the_xlsx_export_writes_a_name_that_looks_like_a_formula_as_text(personas, draft):
+    formula = '=HYPERLINK("http://example.invalid","点击查看")'
+    services.item_add(
+        actor=personas.review_officer, version=draft, values={"name": formula}, reason="测试"
+    )
+    sheet = load_workbook(io.BytesIO(export_bytes(draft, "xlsx"))).active
+    (cell,) = [row[2] for row in sheet.iter_rows(min_row=2) if row[2].value == formula]
+    assert cell.data_type == "s" and cell.quotePrefix
+
+
 NATIONAL = "511A0138000000-511602000000-000-115113010833722043-1-00"
 
 

@@ -22,8 +22,8 @@ from jianfu.core.money import format_fen
 from jianfu.dispatch.tests.conftest import GUIHUJIE
 from jianfu.funds import selectors, services
 from jianfu.funds.models import AccountKind, LedgerTransaction, Posting, Voucher
-from jianfu.funds.tests.conftest import YEAR
-from jianfu.org.models import Region
+from jianfu.funds.tests.conftest import YEAR, community, transfer
+from jianfu.funds.tests.conftest import spend as spend_earmark
 
 PDF = b"%PDF-1.4 invoice for tablets"
 
@@ -37,10 +37,6 @@ def error(response) -> dict:
     assert set(body) == {"error"}
     assert set(body["error"]) == {"code", "message", "details"}
     return body["error"]
-
-
-def community(code: str) -> Region:
-    return Region.objects.select_related("parent").get(code=code)
 
 
 def accounts_of(code: str) -> dict:
@@ -80,28 +76,13 @@ def spend(client: Client, admission=None, **kwargs):
 @pytest.fixture
 def transferred(personas, budget, admission):
     """民政局 has transferred 2,500 yuan to 钟鼓楼社区 and 2,000 yuan to 箭道街社区 (城东街道)."""
-    return services.ledger_transfer(
-        actor=personas.dept_clerk,
-        budget=budget,
-        admission=admission,
-        allocations=[(ZHONGGULOU, 250_000), (JIANDAOJIE, 200_000)],
-        memo="2026年第一季度经费",
-        year=YEAR,
-    )
+    return transfer(personas, budget, admission, [(ZHONGGULOU, 250_000), (JIANDAOJIE, 200_000)])
 
 
 @pytest.fixture
 def spent(personas, transferred, admission, voucher):
     """城东街道 recorded 600 yuan of 钟鼓楼社区's spending against the earmark."""
-    return services.ledger_spend(
-        actor=personas.street_officer,
-        community=community(ZHONGGULOU),
-        admission=admission,
-        amount_fen=60_000,
-        memo="购置入户核对用平板电脑",
-        year=YEAR,
-        voucher=voucher,
-    )
+    return spend_earmark(personas, admission, 60_000, voucher)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -174,14 +155,7 @@ def test_account_list_queries_do_not_grow_with_accounts(
     client.get("/api/v1/me")
     for codes in ([ZHONGGULOU], [ZHONGGULOU, JIANDAOJIE]):
         for code in codes:
-            services.ledger_transfer(
-                actor=personas.dept_clerk,
-                budget=budget,
-                admission=admission,
-                allocations=[(code, 1_000)],
-                memo="经费",
-                year=YEAR,
-            )
+            transfer(personas, budget, admission, [(code, 1_000)])
         with django_assert_max_num_queries(6):
             body = client.get("/api/v1/accounts", {"limit": 500}).json()
         assert len(body["items"]) == 2 + 1 + 3 * len(codes)  # budget, source, unified, 3 each
@@ -572,23 +546,8 @@ def test_transaction_list_queries_do_not_grow_with_rows(
     client.get("/api/v1/me")
     for count in (2, 8):
         while LedgerTransaction.objects.filter(kind="transfer").count() < count:
-            services.ledger_transfer(
-                actor=personas.dept_clerk,
-                budget=budget,
-                admission=admission,
-                allocations=[(ZHONGGULOU, 10_000), (JIANDAOJIE, 10_000)],
-                memo="经费",
-                year=YEAR,
-            )
-            spending = services.ledger_spend(
-                actor=personas.street_officer,
-                community=community(ZHONGGULOU),
-                admission=admission,
-                amount_fen=1_000,
-                memo="支出",
-                year=YEAR,
-                voucher=voucher,
-            )
+            transfer(personas, budget, admission, [(ZHONGGULOU, 10_000), (JIANDAOJIE, 10_000)])
+            spending = spend_earmark(personas, admission, 1_000, voucher)
             services.ledger_reverse(actor=personas.street_officer, original=spending, reason="错")
         # The session, the user, their unit, its region and roles; a page; its postings.
         with django_assert_max_num_queries(7):

@@ -1,6 +1,7 @@
 """The demo money: `jianfu demo` leaves seed 000's figures and seed 002's office-funds rule in the
 ledger, moved by the people whose job it is, with a delivery gap and an unfunded community."""
 
+import datetime as dt
 import io
 
 import pytest
@@ -10,11 +11,13 @@ from django.utils import timezone
 
 from jianfu.admission.models import Admission, CommunityCapacity
 from jianfu.core.models import AuditRecord
+from jianfu.dispatch.models import OPEN_STATUSES, Delivery, Reason
 from jianfu.funds import selectors
 from jianfu.funds.demo import funds_demo_load
 from jianfu.funds.models import (
     Account,
     AccountKind,
+    FundingSuspension,
     LedgerTransaction,
     Posting,
     TransactionKind,
@@ -144,6 +147,26 @@ def test_demo_this_year_shows_a_delivery_gap_and_a_community_with_no_money(demo)
     )
     # A mis-keyed transfer was corrected by a reversal pointing to it.
     assert LedgerTransaction.objects.filter(kind=TransactionKind.REVERSAL).count() == 1
+
+
+@pytest.mark.django_db
+def test_demo_suspends_the_admission_for_the_community_whose_money_is_overdue(
+    db, settings, tmp_path, time_machine
+):
+    time_machine.move_to(dt.datetime(2026, 11, 24, 1, 0, tzinfo=dt.UTC))
+    settings.DATA_DIR = tmp_path
+    call_command("demo", password=PASSWORD, stdout=io.StringIO())
+    disability = Admission.objects.get(title="残疾人两项补贴申请受理")
+    assert disability.valid_from == dt.date(2026, 10, 13)
+    assert set(
+        FundingSuspension.objects.filter(resumed_at__isnull=True).values_list(
+            "admission__title", "region__name"
+        )
+    ) == {("残疾人两项补贴申请受理", "西林社区")}
+    # The dispatch demo's tasks there under it can now be refused.
+    copies = Delivery.objects.filter(task__admission=disability, region__name="西林社区")
+    assert copies.exists()
+    assert all(Reason.FUNDS_OVERDUE in d.reasons for d in copies if d.status in OPEN_STATUSES)
 
 
 @pytest.mark.django_db

@@ -7,28 +7,8 @@ from jianfu.admission.tests.conftest import JIANDAOJIE, XILIN, ZHONGGULOU
 from jianfu.core.errors import Conflict, Forbidden, InvalidInput
 from jianfu.funds import selectors, services
 from jianfu.funds.models import AccountKind, LedgerTransaction, Posting
-from jianfu.funds.tests.conftest import YEAR
-from jianfu.org.models import Region
-
-
-def community(code):
-    return Region.objects.select_related("parent").get(code=code)
-
-
-def sub_account(code):
-    return services.community_accounts(community(code))[AccountKind.COMMUNITY]
-
-
-def transfer(personas, budget, admission, allocations, **kwargs):
-    return services.ledger_transfer(
-        actor=kwargs.pop("actor", personas.dept_clerk),
-        budget=budget,
-        admission=admission,
-        allocations=allocations,
-        memo=kwargs.pop("memo", "2026年第一季度经费"),
-        year=YEAR,
-        **kwargs,
-    )
+from jianfu.funds.tests.conftest import YEAR, community, transfer
+from jianfu.funds.tests.conftest import community_account as sub_account
 
 
 @pytest.mark.django_db

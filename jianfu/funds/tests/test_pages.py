@@ -8,51 +8,23 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from jianfu.admission.tests.conftest import JIANDAOJIE, XILIN, ZHONGGULOU
-from jianfu.dispatch.tests.conftest import dispatch
+from jianfu.dispatch.tests.conftest import GUIHUJIE, dispatch
 from jianfu.funds import selectors, services
 from jianfu.funds.models import AccountKind, LedgerTransaction, TransactionKind, Voucher
-from jianfu.funds.tests.conftest import YEAR
-from jianfu.org.models import Region, Unit
+from jianfu.funds.tests.conftest import (
+    YEAR,
+    admission_row,
+    community,
+    community_account,
+    page,
+    person,
+    spend,
+    transfer,
+)
+from jianfu.org.models import Unit
+from jianfu.org.roles import Role
 
 pytestmark = pytest.mark.django_db
-
-GUIHUJIE = "511002002002"  # 桂湖街社区 (城西街道)
-
-
-def page(response) -> str:
-    return response.content.decode()
-
-
-def community(code):
-    return Region.objects.select_related("parent").get(code=code)
-
-
-def account(code, kind=AccountKind.COMMUNITY):
-    return services.community_accounts(community(code))[kind]
-
-
-def transfer(personas, budget, admission, allocations, **kwargs):
-    return services.ledger_transfer(
-        actor=personas.dept_clerk,
-        budget=budget,
-        admission=admission,
-        allocations=allocations,
-        memo=kwargs.pop("memo", "2026年第一季度经费"),
-        year=YEAR,
-        **kwargs,
-    )
-
-
-def spend(personas, admission, amount, voucher, code=ZHONGGULOU):
-    return services.ledger_spend(
-        actor=personas.street_officer,
-        community=community(code),
-        admission=admission,
-        amount_fen=amount,
-        memo="购置入户核对用平板电脑",
-        year=YEAR,
-        voucher=voucher,
-    )
 
 
 def upload(name="发票.pdf", content=b"%PDF-1.4 invoice"):
@@ -121,7 +93,7 @@ def test_accounts_page_queries_do_not_grow_with_accounts(
 
 def test_account_page_shows_balance_earmarks_and_transactions(personas, login, funded, admission):
     entry, spent = funded
-    sub_account = account(ZHONGGULOU)
+    sub_account = community_account(ZHONGGULOU)
     text = page(login(personas.street_officer).get(reverse("funds_account", args=[sub_account.pk])))
     assert 'data-testid="balance">1,800.00' in text
     assert admission.number in text and admission.title in text
@@ -139,7 +111,7 @@ def test_account_page_queries_do_not_grow_with_transactions(
     transfer(personas, budget, admission, [(ZHONGGULOU, 300_000)])
     spend(personas, admission, 10_000, voucher)
     client = login(personas.auditor)
-    url = reverse("funds_account", args=[account(ZHONGGULOU).pk])
+    url = reverse("funds_account", args=[community_account(ZHONGGULOU).pk])
     few = queries(client, url)
     for _n in range(5):
         transfer(personas, budget, admission, [(ZHONGGULOU, 10_000), (JIANDAOJIE, 10_000)])
@@ -170,24 +142,32 @@ def test_transaction_page_shows_postings_voucher_and_audit_trail(personas, login
     [
         ("发票.pdf", "application/pdf"),
         ("收据.jpg", "image/jpeg"),
-        ("凭证.html", "text/html"),
+        # A kind of file the site does not serve as itself is a plain download, never a page.
+        ("凭证.html", "application/octet-stream"),
+        ("凭证.svg", "application/octet-stream"),
         ("凭证", "application/octet-stream"),
         ("凭证.tar.gz", "application/octet-stream"),
     ],
 )
-def test_a_voucher_downloads_as_an_attachment_of_its_type(
+def test_a_voucher_downloads_as_an_attachment_alike_from_the_page_and_the_api(
     personas, login, budget, admission, name, content_type
 ):
     transfer(personas, budget, admission, [(ZHONGGULOU, 100_000)])
     voucher = services.voucher_store(actor=personas.street_officer, name=name, content=b"<b>x</b>")
     spend(personas, admission, 10_000, voucher)
-    response = login(personas.community_officer).get(reverse("funds_voucher", args=[voucher.pk]))
+    client = login(personas.community_officer)
+    response = client.get(reverse("funds_voucher", args=[voucher.pk]))
     assert response.status_code == 200
     assert response["Content-Type"] == content_type
     assert response["Content-Disposition"].startswith("attachment;")
-    assert "filename*=utf-8''" in response["Content-Disposition"]
+    assert "filename*=UTF-8''" in response["Content-Disposition"]
     assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Cache-Control"] == "private, no-store"
     assert response.content == b"<b>x</b>"
+    from_api = client.get(f"/api/v1/ledger/vouchers/{voucher.pk}")
+    headers = ("Content-Type", "Content-Disposition", "X-Content-Type-Options", "Cache-Control")
+    assert [from_api[h] for h in headers] == [response[h] for h in headers]
+    assert from_api.content == response.content
 
 
 def test_a_voucher_no_transaction_uses_is_found_by_nobody(personas, login):
@@ -283,7 +263,7 @@ def test_a_department_transfers_money_for_its_admission(personas, login, budget,
     )
     entry = LedgerTransaction.objects.get(kind=TransactionKind.TRANSFER)
     assert response["Location"] == reverse("funds_transaction", args=[entry.pk])
-    assert services.balance(account(ZHONGGULOU), admission, earmark=True) == 250_000
+    assert services.balance(community_account(ZHONGGULOU), admission, earmark=True) == 250_000
     assert entry.postings.count() == 2 and entry.voucher.name == "拨款单.pdf"
 
 
@@ -332,7 +312,7 @@ def test_a_department_pays_a_communitys_base_office_funds(personas, login, budge
     )
     entry = LedgerTransaction.objects.get(kind=TransactionKind.BASE_ALLOCATION)
     assert response["Location"] == reverse("funds_transaction", args=[entry.pk])
-    assert services.balance(account(XILIN, AccountKind.BASE)) == 300_000
+    assert services.balance(community_account(XILIN, AccountKind.BASE)) == 300_000
 
 
 # Spending -----------------------------------------------------------------------------------------
@@ -360,8 +340,11 @@ def test_the_street_records_a_communitys_spending_against_an_earmark(
     entry = LedgerTransaction.objects.get(kind=TransactionKind.SPEND)
     assert response["Location"] == reverse("funds_transaction", args=[entry.pk])
     assert entry.voucher.name == "交通补贴发放表.pdf"
-    assert services.balance(account(ZHONGGULOU), admission, earmark=True) == 300_000 - 120_050
-    assert services.balance(account(ZHONGGULOU, AccountKind.EXPENSE)) == 120_050
+    assert (
+        services.balance(community_account(ZHONGGULOU), admission, earmark=True)
+        == 300_000 - 120_050
+    )
+    assert services.balance(community_account(ZHONGGULOU, AccountKind.EXPENSE)) == 120_050
 
 
 def test_the_street_spends_base_office_funds(personas, login, budget):
@@ -385,7 +368,7 @@ def test_the_street_spends_base_office_funds(personas, login, budget):
             "voucher": upload(),
         },
     )
-    assert services.balance(account(ZHONGGULOU, AccountKind.BASE)) == 720_000
+    assert services.balance(community_account(ZHONGGULOU, AccountKind.BASE)) == 720_000
 
 
 @pytest.mark.parametrize(
@@ -438,7 +421,7 @@ def test_a_department_reverses_its_transfer_and_the_pages_link_both_ways(
     assert 'data-testid="reverse-form"' not in text  # a reversal is not reversed again
     text = page(client.get(reverse("funds_transaction", args=[entry.pk])))
     assert 'data-testid="reversed-by"' in text and 'data-testid="reverse-form"' not in text
-    assert services.balance(account(ZHONGGULOU)) == 0
+    assert services.balance(community_account(ZHONGGULOU)) == 0
     # A second reversal is refused and writes nothing.
     response = client.post(reverse("funds_reverse", args=[entry.pk]), {"reason": "再冲一次"})
     assert "该凭证已冲正" in page(response)
@@ -459,7 +442,7 @@ def test_the_street_reverses_a_spend(personas, login, funded, admission):
     _entry, spent = funded
     client = login(personas.street_officer)
     client.post(reverse("funds_reverse", args=[spent.pk]), {"reason": "发票作废"})
-    assert services.balance(account(ZHONGGULOU), admission, earmark=True) == 300_000
+    assert services.balance(community_account(ZHONGGULOU), admission, earmark=True) == 300_000
 
 
 # Who may do what ----------------------------------------------------------------------------------
@@ -529,7 +512,7 @@ def test_another_street_gets_nothing_of_chengdongs_money(personas, login, funded
     text = page(client.get(reverse("funds_accounts")))
     assert "钟鼓楼" not in text and "城东街道" not in text
     for kind in (AccountKind.COMMUNITY, AccountKind.EXPENSE, AccountKind.UNIFIED):
-        target = account(ZHONGGULOU, kind)
+        target = community_account(ZHONGGULOU, kind)
         assert client.get(reverse("funds_account", args=[target.pk])).status_code == 404
     for pk in (entry.pk, spent.pk):
         assert client.get(reverse("funds_transaction", args=[pk])).status_code == 404
@@ -542,12 +525,46 @@ def test_another_community_sees_nothing_of_zhonggulou(personas, login, funded):
     entry, spent = funded
     client = login(personas.community_officer2)
     assert "钟鼓楼" not in page(client.get(reverse("funds_accounts")))
-    assert client.get(reverse("funds_account", args=[account(ZHONGGULOU).pk])).status_code == 404
+    assert (
+        client.get(reverse("funds_account", args=[community_account(ZHONGGULOU).pk])).status_code
+        == 404
+    )
     for pk in (entry.pk, spent.pk):
         assert client.get(reverse("funds_transaction", args=[pk])).status_code == 404
     assert client.get(reverse("funds_voucher", args=[spent.voucher_id])).status_code == 404
     assert client.get(reverse("funds_community"), {"region": ZHONGGULOU}).status_code == 404
     assert "钟鼓楼" not in page(client.get(reverse("funds_community")))
+
+
+def test_a_department_user_without_a_funds_role_reads_none_of_its_money(personas, login, funded):
+    entry, _spent = funded
+    evaluator = person("minzheng_evaluator", "市中区民政局", Role.EVALUATOR)
+    client = login(evaluator)
+    budget = services.budget_line(Unit.objects.get(name="市中区民政局"), "区级财政专项")
+    assert client.get(reverse("funds_accounts")).status_code == 403
+    assert client.get(reverse("funds_account", args=[budget.pk])).status_code == 404
+    assert client.get(reverse("funds_transaction", args=[entry.pk])).status_code == 404
+    assert client.get("/api/v1/accounts").json()["items"] == []
+    assert client.get(f"/api/v1/accounts/{budget.pk}").status_code == 404
+    assert client.get("/api/v1/ledger/transactions").json()["items"] == []
+
+
+def test_a_street_office_holding_the_finance_role_is_not_the_districts_finance_office(
+    personas, login, funded, budget
+):
+    """Only a district's own offices read the whole district's money; a street's staff read
+    their street's, whatever role they hold."""
+    street_finance = person(
+        "chengdong_finance", personas.street_officer.unit, Role.STREET_OFFICER, Role.FINANCE_OFFICER
+    )
+    client = login(street_finance)
+    xilin = community_account(XILIN)
+    assert client.get(reverse("funds_account", args=[xilin.pk])).status_code == 404
+    assert client.get(reverse("funds_account", args=[budget.pk])).status_code == 404
+    assert client.get(reverse("funds_community"), {"region": XILIN}).status_code == 404
+    listed = {row["id"] for row in client.get("/api/v1/accounts").json()["items"]}
+    assert community_account(ZHONGGULOU).pk in listed
+    assert xilin.pk not in listed and budget.pk not in listed
 
 
 def test_a_department_follows_its_transfer_to_every_community(personas, login, funded):
@@ -565,7 +582,10 @@ def test_a_community_sees_its_own_accounts_and_only_its_own_share_of_a_transfer(
     client = login(personas.community_officer)
     text = page(client.get(reverse("funds_accounts")))
     assert "钟鼓楼社区" in text and "箭道街社区" not in text and "民政局" not in text
-    assert client.get(reverse("funds_account", args=[account(JIANDAOJIE).pk])).status_code == 404
+    assert (
+        client.get(reverse("funds_account", args=[community_account(JIANDAOJIE).pk])).status_code
+        == 404
+    )
     text = page(client.get(reverse("funds_transaction", args=[entry.pk])))
     assert "钟鼓楼社区子账户" in text and "箭道街" not in text
     assert 'data-testid="hidden-postings"' in text and "另有 3 条分录" in text
@@ -607,14 +627,27 @@ def test_a_community_sees_per_admission_what_came_what_was_spent_and_what_is_lef
     assert "箭道街社区随事经费" in text and 'data-testid="total-transferred">2,000.00' in text
 
 
+def test_a_street_opening_the_community_page_reads_its_first_community(personas, login, funded):
+    text = page(login(personas.street_officer).get(reverse("funds_community"), {"year": YEAR}))
+    assert "钟鼓楼社区随事经费" in text
+    assert 'data-testid="total-transferred">3,000.00' in text
+    assert login(personas.dept_clerk).get(reverse("funds_community")).status_code == 403
+
+
 def test_the_community_page_queries_do_not_grow_with_admissions(
-    personas, login, funded, django_assert_max_num_queries
+    personas, login, budget, admission, funded, django_assert_max_num_queries
 ):
+    dispatch(personas.dept_clerk, recipients=[ZHONGGULOU], admission_number=admission.number)
     client = login(personas.community_officer)
     url = reverse("funds_community") + f"?year={YEAR}"
     few = queries(client, url)
+    for n in range(3):
+        more = admission_row(personas, scope={ZHONGGULOU: 100_000}, title=f"协助事项{n}")
+        transfer(personas, budget, more, [(ZHONGGULOU, 10_000)])
+        dispatch(personas.dept_clerk, recipients=[ZHONGGULOU], admission_number=more.number)
     with django_assert_max_num_queries(few):
-        client.get(url)
+        text = page(client.get(url))
+    assert text.count('data-testid="money-row"') == 5  # four admissions and the base funds
 
 
 def test_the_task_page_shows_the_money_that_came_with_it(personas, login, funded, admission):

