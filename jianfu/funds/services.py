@@ -15,9 +15,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from jianfu.admission.models import Admission, AdmissionScope
 from jianfu.core.audit import audit_record
@@ -79,12 +80,29 @@ def budget_line(department: Unit, fund_source: str) -> Account:
     return account
 
 
+COMMUNITY_ACCOUNT_NAMES = {
+    AccountKind.COMMUNITY: gettext_lazy("%(community)s子账户"),
+    AccountKind.BASE: gettext_lazy("%(community)s办公经费"),
+    AccountKind.EXPENSE: gettext_lazy("%(community)s支出"),
+}
+
+
 def community_accounts(community: Region) -> dict[str, Account]:
     """The community's sub-account, base office funds and expenses, inside its street's unified
     account (居财街管), created on first use."""
     if community.level != RegionLevel.COMMUNITY or community.parent is None:
         raise InvalidInput(_("%(name)s不是社区。") % {"name": community.name})
     street = community.parent
+    # Usually all four exist: read them (with the parent the permission check needs) at once.
+    found = {
+        account.kind: account
+        for account in Account.objects.filter(
+            Q(region=community, kind__in=COMMUNITY_ACCOUNT_NAMES)
+            | Q(region=street, kind=AccountKind.UNIFIED)
+        ).select_related("parent__region")
+    }
+    if len(found) == len(COMMUNITY_ACCOUNT_NAMES) + 1:
+        return found
     district = _district_code(street)
     unified, _created = Account.objects.get_or_create(
         kind=AccountKind.UNIFIED,
@@ -94,13 +112,8 @@ def community_accounts(community: Region) -> dict[str, Account]:
             "district_code": district,
         },
     )
-    names = {
-        AccountKind.COMMUNITY: _("%(community)s子账户"),
-        AccountKind.BASE: _("%(community)s办公经费"),
-        AccountKind.EXPENSE: _("%(community)s支出"),
-    }
     accounts = {AccountKind.UNIFIED: unified}
-    for kind, name in names.items():
+    for kind, name in COMMUNITY_ACCOUNT_NAMES.items():
         accounts[kind], _created = Account.objects.get_or_create(
             kind=kind,
             region=community,
@@ -181,22 +194,26 @@ def _post(
         Account.objects.select_for_update().filter(pk__in=sorted(accounts)).order_by("pk")
     )
     _check_no_overdraft(locked, lines)
-    try:
-        with transaction.atomic():
-            entry = LedgerTransaction.objects.create(
-                kind=kind,
-                year=year,
-                memo=memo,
-                voucher=voucher,
-                reverses=reverses,
-                actor=actor,
-                idempotency_key=idempotency_key,
-            )
-    except IntegrityError:
-        # The same request twice at once: the first to commit wrote it; this one replays it.
-        if replayed := _replayed(actor, idempotency_key, kind):
-            return replayed
-        raise
+    entry = LedgerTransaction(
+        kind=kind,
+        year=year,
+        memo=memo,
+        voucher=voucher,
+        reverses=reverses,
+        actor=actor,
+        idempotency_key=idempotency_key,
+    )
+    if not idempotency_key:
+        entry.save(force_insert=True)
+    else:
+        try:
+            with transaction.atomic():
+                entry.save(force_insert=True)
+        except IntegrityError:
+            # The same request twice at once: the first to commit wrote it; this one replays it.
+            if replayed := _replayed(actor, idempotency_key, kind):
+                return replayed
+            raise
     Posting.objects.bulk_create(
         Posting(transaction=entry, account=account, admission=admission, amount_fen=amount)
         for account, admission, amount in lines
@@ -263,7 +280,9 @@ def _check_no_overdraft(accounts: list[Account], lines: Sequence[Line]) -> None:
                 % {"name": account.name, "amount": format_fen(held)},
             )
     for account_id, delta in totals.items():
-        if delta >= 0:
+        # Elsewhere every posting is under an earmark (base funds under none), each kept at zero
+        # or above: the whole balance cannot go below zero, and is not summed again.
+        if delta >= 0 or guarded[account_id].kind != AccountKind.BUDGET:
             continue
         held = balance(guarded[account_id])
         if held + delta < 0:

@@ -7,7 +7,7 @@ from jianfu.admission.tests.conftest import JIANDAOJIE, XILIN, ZHONGGULOU
 from jianfu.core.errors import Conflict, Forbidden, InvalidInput
 from jianfu.funds import selectors, services
 from jianfu.funds.models import AccountKind, LedgerTransaction, Posting
-from jianfu.funds.tests.conftest import YEAR, community, transfer
+from jianfu.funds.tests.conftest import YEAR, community, spend, transfer
 from jianfu.funds.tests.conftest import community_account as sub_account
 
 
@@ -248,3 +248,17 @@ def test_ledger_verify_passes_on_a_whole_ledger_and_fails_on_a_broken_one(
     with pytest.raises(SystemExit) as exited:
         call_command("ledger_verify")
     assert exited.value.code == 1
+
+
+@pytest.mark.django_db
+def test_a_spend_costs_a_fixed_handful_of_queries_however_long_the_accounts_history(
+    personas, budget, admission, voucher, django_assert_max_num_queries
+):
+    transfer(personas, budget, admission, [(ZHONGGULOU, 1_000_000)])
+    for _ in range(20):
+        spend(personas, admission, 100, voucher)
+    # The community, its accounts in one query, the lock, the earmark, the transaction, its
+    # postings, the audit record (its head, insert, update) and two savepoints: the account's
+    # whole history is never summed (benchmarks/README.md, "Funds ledger").
+    with django_assert_max_num_queries(13):
+        spend(personas, admission, 100, voucher)
