@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import rules
 
-from jianfu.funds.models import Account, AccountKind
+from jianfu.funds.models import Account, AccountKind, LedgerTransaction, TransactionKind
 from jianfu.org.models import User
 from jianfu.org.roles import Role
 
@@ -59,6 +59,31 @@ def may_spend(user: User, account: Account) -> bool:
     )
 
 
+# Who may reverse a transaction: whoever may write one of its kind, judged on the account
+# whose owner wrote it (the budget line, or the community's account for a spend).
+REVERSAL_PERMISSIONS = {
+    TransactionKind.APPROPRIATION: ("funds.appropriate", {AccountKind.BUDGET}),
+    TransactionKind.TRANSFER: ("funds.transfer", {AccountKind.BUDGET}),
+    TransactionKind.BASE_ALLOCATION: ("funds.transfer", {AccountKind.BUDGET}),
+    TransactionKind.SPEND: ("funds.spend", {AccountKind.COMMUNITY, AccountKind.BASE}),
+}
+
+
+@rules.predicate
+def may_reverse(user: User, entry: LedgerTransaction) -> bool:
+    """Judged on every posting of the transaction, not just those the user reads; a reversal is
+    judged as its original (whether it may itself be reversed is the service's business)."""
+    original = entry.reverses if entry.kind == TransactionKind.REVERSAL else entry
+    permission, kinds = REVERSAL_PERMISSIONS[TransactionKind(original.kind)]
+    owner = (
+        Account.objects.filter(postings__transaction=entry, kind__in=kinds)
+        .select_related("parent")
+        .first()
+    )
+    return owner is not None and user.has_perm(permission, owner)
+
+
 rules.add_perm("funds.appropriate", may_appropriate)
 rules.add_perm("funds.transfer", may_transfer)
 rules.add_perm("funds.spend", may_spend)
+rules.add_perm("funds.reverse", may_reverse)

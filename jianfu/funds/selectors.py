@@ -219,6 +219,12 @@ def account_earmarks(account: Account) -> list[tuple[Admission | None, int]]:
 # Transactions, postings and vouchers
 
 
+def transactions_of(account: Account) -> QuerySet[LedgerTransaction]:
+    """The transactions with a posting on the account."""
+    touches = Posting.objects.filter(transaction=OuterRef("pk"), account=account)
+    return LedgerTransaction.objects.filter(Exists(touches))
+
+
 def transactions_visible_to(*, user: User) -> QuerySet[LedgerTransaction]:
     """Transactions with at least one posting on an account the user may read."""
     visible = accounts_visible_to(user=user).values("pk")

@@ -460,16 +460,6 @@ def ledger_spend(
     )
 
 
-# Who may reverse a transaction: whoever may write one of its kind, judged on the account
-# whose owner wrote it (the budget line, or the community's account for a spend).
-REVERSAL_PERMISSIONS = {
-    TransactionKind.APPROPRIATION: ("funds.appropriate", {AccountKind.BUDGET}),
-    TransactionKind.TRANSFER: ("funds.transfer", {AccountKind.BUDGET}),
-    TransactionKind.BASE_ALLOCATION: ("funds.transfer", {AccountKind.BUDGET}),
-    TransactionKind.SPEND: ("funds.spend", {AccountKind.COMMUNITY, AccountKind.BASE}),
-}
-
-
 @transaction.atomic
 def ledger_reverse(
     *,
@@ -481,10 +471,8 @@ def ledger_reverse(
     """Undo a transaction by its exact opposite, linked to it; the original stays as it was."""
     if original.kind == TransactionKind.REVERSAL:
         raise Conflict(_("冲正凭证不能再冲正，请重新记账。"), code="reversal_of_reversal")
+    require(actor, "funds.reverse", original)
     postings = list(original.postings.select_related("account", "admission"))
-    permission, kinds = REVERSAL_PERMISSIONS[TransactionKind(original.kind)]
-    owner = next(p.account for p in postings if p.account.kind in kinds)
-    require(actor, permission, owner)
     if replayed := _replayed(actor, idempotency_key, TransactionKind.REVERSAL):
         return replayed
     reason = reason.strip()

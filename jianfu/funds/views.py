@@ -12,7 +12,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -41,7 +40,6 @@ from jianfu.funds.models import (
     Account,
     AccountKind,
     LedgerTransaction,
-    Posting,
     TransactionKind,
     Voucher,
 )
@@ -206,9 +204,8 @@ def account_index(request: HttpRequest) -> HttpResponse:
 def account_detail(request: HttpRequest, account_id: int) -> HttpResponse:
     user: User = request.user
     account = _account_or_404(request, account_id)
-    touches = Posting.objects.filter(transaction=OuterRef("pk"), account=account)
     entries = selectors.transactions_with_postings(
-        user=user, entries=LedgerTransaction.objects.filter(Exists(touches))
+        user=user, entries=selectors.transactions_of(account)
     ).order_by("-id")
     page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = list(page.object_list)
@@ -254,25 +251,11 @@ def _reversal_of(entry: LedgerTransaction) -> LedgerTransaction | None:
         return None
 
 
-def _reversal_permitted(user: User, entry: LedgerTransaction) -> bool:
-    """Whoever may write a transaction of its kind, judged on the account that wrote it, may
-    reverse it (services.REVERSAL_PERMISSIONS); a reversal is judged as its original."""
-    original = entry.reverses if entry.kind == TransactionKind.REVERSAL else entry
-    permission, kinds = services.REVERSAL_PERMISSIONS[TransactionKind(original.kind)]
-    # Judged on every posting, not just the ones the user reads.
-    owner = (
-        Account.objects.filter(postings__transaction=entry, kind__in=kinds)
-        .select_related("parent")
-        .first()
-    )
-    return owner is not None and user.has_perm(permission, owner)
-
-
 def _may_reverse(user: User, entry: LedgerTransaction) -> bool:
     """The reversal button: once, never of a reversal, for those permitted."""
     if entry.kind == TransactionKind.REVERSAL or _reversal_of(entry) is not None:
         return False
-    return _reversal_permitted(user, entry)
+    return user.has_perm("funds.reverse", entry)
 
 
 def _audit_label(action: str) -> str:
@@ -315,7 +298,7 @@ def transaction_detail(request: HttpRequest, transaction_id: int) -> HttpRespons
 @require_POST
 def transaction_reverse(request: HttpRequest, transaction_id: int) -> HttpResponse:
     entry = _transaction_or_404(request, transaction_id)
-    if not _reversal_permitted(request.user, entry):
+    if not request.user.has_perm("funds.reverse", entry):
         raise PermissionDenied
     form = ReversalForm(request.POST)
     done = _recorded(
