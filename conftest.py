@@ -8,6 +8,7 @@ from django.test import Client
 
 from jianfu.catalog.db_guards import frozen_guard_remove
 from jianfu.core.db_guards import audit_guard_remove
+from jianfu.evaluation.db_guards import ballot_guard_remove
 from jianfu.funds.db_guards import ledger_guard_remove
 from jianfu.org.demo import ACCOUNTS, demo_load
 from jianfu.org.models import User
@@ -58,6 +59,7 @@ def live_db(transactional_db):
     audit_guard_remove(connection)
     frozen_guard_remove(connection)
     ledger_guard_remove(connection)
+    ballot_guard_remove(connection)
     from jianfu.core.models import AuditRecord
 
     AuditRecord.objects.all().delete()

@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "jianfu.admission",
     "jianfu.dispatch",
     "jianfu.funds",
+    "jianfu.evaluation",
     "jianfu.api",
 ]
 

@@ -86,5 +86,6 @@ urlpatterns = [
     path("", include("jianfu.admission.urls")),
     path("", include("jianfu.dispatch.urls")),
     path("", include("jianfu.funds.urls")),
+    path("", include("jianfu.evaluation.urls")),
     path("api/v1/", api.urls),
 ]

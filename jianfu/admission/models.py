@@ -227,6 +227,11 @@ class ApplicationScope(models.Model):
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="scope")
     region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+")
     funding_fen = models.BigIntegerField(_("每年经费（分）"), default=0)
+    # Revoked for this region alone (e.g. its residents rejected the work in the annual
+    # evaluation); the admission itself is revoked once every region of its scope is.
+    revoked_on = models.DateField(_("撤销日期"), null=True, blank=True)
+    revoked_reason = models.TextField(_("撤销理由"), blank=True)
+    revoked_reference = models.CharField(_("撤销依据"), max_length=100, blank=True)
 
     class Meta:
         ordering = ["region_id"]
@@ -469,6 +474,11 @@ class AdmissionScope(models.Model):
     admission = models.ForeignKey(Admission, on_delete=models.CASCADE, related_name="scope")
     region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+")
     funding_fen = models.BigIntegerField(_("每年经费（分）"), default=0)
+    # Revoked for this region alone (e.g. its residents rejected the work in the annual
+    # evaluation); the admission itself is revoked once every region of its scope is.
+    revoked_on = models.DateField(_("撤销日期"), null=True, blank=True)
+    revoked_reason = models.TextField(_("撤销理由"), blank=True)
+    revoked_reference = models.CharField(_("撤销依据"), max_length=100, blank=True)
 
     class Meta:
         ordering = ["region_id"]

@@ -1129,6 +1129,11 @@ def _admission_set_state(
     before = admission.state
     admission.state, admission.state_reason, admission.state_reference = state, reason, reference
     admission.save(update_fields=["state", "state_reason", "state_reference"])
+    if state == AdmissionState.REVOKED:
+        # Its commitments stop on the day it is revoked, in every region not revoked before.
+        admission.scope.filter(revoked_on__isnull=True).update(
+            revoked_on=timezone.localdate(), revoked_reason=reason, revoked_reference=reference
+        )
     audit_record(
         actor=actor,
         action=f"admission.{state}",
@@ -1143,6 +1148,51 @@ def _admission_set_state(
     )
     # Tasks already sent under the admission are checked again: revoked or suspended, they
     # become refusable where they are still open; resumed, they are admitted again.
+    from jianfu.dispatch.services import deliveries_recheck
+
+    deliveries_recheck(admission=admission, actor=actor)
+    return admission
+
+
+@transaction.atomic
+def admission_revoke_regions(
+    *, actor: User | None, admission: Admission, regions: Iterable[str], reason: str, reference: str
+) -> Admission:
+    """Revoke an admission in some regions of its scope (its tasks there become refusable and
+    its money for them stops); revoked in every region, the admission itself is revoked."""
+    require(actor, "admission.manage_admissions", admission)
+    admission = Admission.objects.select_for_update().get(pk=admission.pk)
+    if admission.state not in ADMISSION_MOVES["revoke"][0]:
+        raise Conflict(
+            _("准入当前为“%(state)s”，不能执行此操作。")
+            % {"state": AdmissionState(admission.state).label},
+            code="wrong_state",
+        )
+    codes = set(regions)
+    scope = {row.region_id: row for row in admission.scope.all()}
+    if not codes or not codes <= scope.keys():
+        raise InvalidInput(_("只能撤销准入范围内的街道或社区。"))
+    if not reason.strip() or not reference.strip():
+        raise InvalidInput(_("撤销准入须写明理由和决定文号。"))
+    still = {code for code, row in scope.items() if row.revoked_on is None} - codes
+    if not still:
+        return _admission_set_state(actor, admission, AdmissionState.REVOKED, reason, reference)
+    today = timezone.localdate()
+    admission.scope.filter(region_id__in=codes, revoked_on__isnull=True).update(
+        revoked_on=today, revoked_reason=reason, revoked_reference=reference
+    )
+    audit_record(
+        actor=actor,
+        action="admission.revoke_regions",
+        target=admission,
+        changes={"regions": sorted(codes), "reason": reason, "ref": reference},
+    )
+    notify(
+        recipients=_department_users(admission.department_id),
+        message=_("准入 %(number)s 在 %(count)s 个街道/社区被撤销")
+        % {"number": admission.number, "count": len(codes)},
+        url=reverse("admission_detail", args=[admission.pk]),
+    )
     from jianfu.dispatch.services import deliveries_recheck
 
     deliveries_recheck(admission=admission, actor=actor)

@@ -25,6 +25,12 @@ DAILY_JOBS = {
     "recheck_deliveries": "jianfu.dispatch.services.daily_recheck_deliveries",
     "funding_tripwire": "jianfu.funds.tripwire.daily_funding_tripwire",
 }
+# name → dotted path of a function () -> summary that runs at every poll, for work due at a
+# given minute rather than a given day (a campaign's voting window ends at 18:00). Each must be
+# safe to run in several workers at once.
+POLL_JOBS = {
+    "close_due_campaigns": "jianfu.evaluation.services.campaigns_close_due",
+}
 # How often a worker looks for a daily job that has not run today.
 POLL_SECONDS = 60
 
@@ -54,6 +60,17 @@ def daily_jobs_run_due() -> list[str]:
     return ran
 
 
+def poll_jobs_run() -> None:
+    """Run each poll job once; a failure is logged and the job tried again at the next poll."""
+    for name, path in POLL_JOBS.items():
+        job: Callable[[], str] = import_string(path)
+        try:
+            with audit_context(ip="", channel="worker"):
+                job()
+        except Exception:
+            logger.exception("poll job %s failed", name)
+
+
 def daily_jobs_start(stop: threading.Event) -> threading.Thread:
     """Poll for due daily jobs in a thread beside the worker until `stop` is set."""
 
@@ -61,6 +78,7 @@ def daily_jobs_start(stop: threading.Event) -> threading.Thread:
         while not stop.is_set():
             try:
                 daily_jobs_run_due()
+                poll_jobs_run()
             except Exception:
                 logger.exception("daily jobs poll failed")
             finally:

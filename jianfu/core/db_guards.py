@@ -37,3 +37,55 @@ def audit_guard_install(connection: BaseDatabaseWrapper) -> None:
 
 def audit_guard_remove(connection: BaseDatabaseWrapper) -> None:
     _execute(connection, {"sqlite": SQLITE_REMOVE, "postgresql": POSTGRESQL_REMOVE})
+
+
+def _append_only_sqlite(table: str, message: str) -> list[str]:
+    return [
+        f"""CREATE TRIGGER IF NOT EXISTS {table}_no_{event.lower()} BEFORE {event} ON {table}
+            BEGIN SELECT RAISE(ABORT, '{message}'); END"""
+        for event in ("UPDATE", "DELETE")
+    ]
+
+
+def _append_only_postgresql(table: str, message: str) -> list[str]:
+    return [
+        f"""CREATE OR REPLACE FUNCTION {table}_append_only() RETURNS trigger AS $$
+            BEGIN RAISE EXCEPTION '{message}'; END; $$ LANGUAGE plpgsql""",
+        f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}",
+        f"""CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table}
+            FOR EACH ROW EXECUTE FUNCTION {table}_append_only()""",
+    ]
+
+
+def append_only_install(
+    connection: BaseDatabaseWrapper, tables: tuple[str, ...], message: str
+) -> None:
+    """Triggers that refuse every UPDATE and DELETE on the tables (the ledger, the ballots)."""
+    install = {"sqlite": _append_only_sqlite, "postgresql": _append_only_postgresql}.get(
+        connection.vendor
+    )
+    if install is None:
+        return
+    with connection.cursor() as cursor:
+        for table in tables:
+            for statement in install(table, message):
+                cursor.execute(statement)
+
+
+def append_only_remove(connection: BaseDatabaseWrapper, tables: tuple[str, ...]) -> None:
+    if connection.vendor not in ("sqlite", "postgresql"):
+        return
+    with connection.cursor() as cursor:
+        for table in tables:
+            if connection.vendor == "sqlite":
+                statements = [
+                    f"DROP TRIGGER IF EXISTS {table}_no_update",
+                    f"DROP TRIGGER IF EXISTS {table}_no_delete",
+                ]
+            else:
+                statements = [
+                    f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}",
+                    f"DROP FUNCTION IF EXISTS {table}_append_only()",
+                ]
+            for statement in statements:
+                cursor.execute(statement)

@@ -251,6 +251,7 @@ def arrival_check(*, task: Task, codes: Iterable[str], day: dt.date | None = Non
     details: dict[str, Any] = {}
     admission = task.admission
     scope: dict[str, int] = {}
+    revoked_here: set[str] = set()
     if not task.admission_number and not task.duty_item_key:
         common.append(Reason.NO_BASIS)
     if task.admission_number and admission is None:
@@ -273,11 +274,14 @@ def arrival_check(*, task: Task, codes: Iterable[str], day: dt.date | None = Non
                 details["admission"]["renewed_as"] = renewal
         if admission.department_id != task.department_id:
             common.append(Reason.OTHER_DEPARTMENT)
-        scope = dict(
-            AdmissionScope.objects.filter(admission=admission).values_list(
-                "region_id", "funding_fen"
-            )
-        )
+        scope = {}
+        for code, funding, revoked_on in AdmissionScope.objects.filter(
+            admission=admission
+        ).values_list("region_id", "funding_fen", "revoked_on"):
+            scope[code] = funding
+            # Revoked in this region alone (the admission itself is still in force elsewhere).
+            if revoked_on is not None and revoked_on <= day:
+                revoked_here.add(code)
     # Fees follow tasks: all but a community's own duties bring their money. An emergency
     # (provisional) admission is issued before the money is found, as the admission gate allows;
     # its regular application brings the money.
@@ -304,6 +308,8 @@ def arrival_check(*, task: Task, codes: Iterable[str], day: dt.date | None = Non
         if admission is not None:
             if code not in scope:
                 found.append(Reason.OUTSIDE_SCOPE)
+            elif code in revoked_here and Reason.ADMISSION_REVOKED not in common:
+                found.append(Reason.ADMISSION_REVOKED)
             elif needs_funding and scope[code] <= 0:
                 found.append(Reason.UNFUNDED)
             elif code in overdue:

@@ -354,11 +354,16 @@ def _days_in(year: int) -> int:
     return (dt.date(year + 1, 1, 1) - dt.date(year, 1, 1)).days
 
 
-def committed_fen(yearly_fen: int, admission: Admission, year: int) -> int:
+def committed_fen(
+    yearly_fen: int, admission: Admission, year: int, revoked_on: dt.date | None = None
+) -> int:
     """What an admission commits to one community for `year`: its yearly funding, pro-rated by
-    the days of the year its term covers, to the fen (rounded half up)."""
+    the days of the year its term covers, to the fen (rounded half up). Revoked there, it
+    commits nothing from the day of the revocation on."""
     start = max(admission.valid_from, dt.date(year, 1, 1))
     end = min(admission.valid_until, dt.date(year, 12, 31))
+    if revoked_on is not None:
+        end = min(end, revoked_on - dt.timedelta(days=1))
     if end < start:
         return 0
     days = (end - start).days + 1
@@ -414,7 +419,7 @@ def funding_of(*, admission: Admission, year: int) -> list[Funding]:
     return [
         Funding(
             region_id=row.region_id,
-            committed=committed_fen(row.funding_fen, admission, year),
+            committed=committed_fen(row.funding_fen, admission, year, row.revoked_on),
             transferred=money.get(row.region_id, empty)["arrived"],
             spent=money.get(row.region_id, empty)["spent"],
         )
@@ -476,7 +481,11 @@ def community_money(*, region_id: str, year: int) -> list[CommunityMoney]:
     rows = [
         CommunityMoney(
             admission=admission,
-            committed=committed_fen(scope[pk].funding_fen, admission, year) if pk in scope else 0,
+            committed=(
+                committed_fen(scope[pk].funding_fen, admission, year, scope[pk].revoked_on)
+                if pk in scope
+                else 0
+            ),
             transferred=money.get(pk, (0, 0))[0],
             spent=money.get(pk, (0, 0))[1],
             overdue_since=overdue.get(pk),
@@ -503,7 +512,7 @@ def money_for_community(*, admission_id: int, region_id: str, year: int) -> Comm
         committed = 0
     else:
         admission = scope.admission
-        committed = committed_fen(scope.funding_fen, admission, year)
+        committed = committed_fen(scope.funding_fen, admission, year, scope.revoked_on)
     return CommunityMoney(
         admission=admission, committed=committed, transferred=transferred, spent=spent
     )
@@ -630,7 +639,14 @@ def _commitments(scope: QuerySet, year: int | None) -> tuple[_Cells, dict[int, d
     cells: _Cells = {}
     admissions: dict[int, dict] = {}
     places: dict[str, _Place] = {}
-    fields = ("admission_id", "region_id", "funding_fen", *_ADMISSION_FIELDS, *_PLACE_FIELDS)
+    fields = (
+        "admission_id",
+        "region_id",
+        "funding_fen",
+        "revoked_on",
+        *_ADMISSION_FIELDS,
+        *_PLACE_FIELDS,
+    )
     for row in scope.values(*fields).order_by():
         info = admissions.get(row["admission_id"])
         if info is None:
@@ -641,7 +657,7 @@ def _commitments(scope: QuerySet, year: int | None) -> tuple[_Cells, dict[int, d
         first, last = info["valid_from"].year, info["valid_until"].year
         for each in [year] if year is not None else range(first, last + 1):
             cell = cells.setdefault((row["admission_id"], row["region_id"], each), [0, 0, 0])
-            cell[0] += committed_fen(row["funding_fen"], info["term"], each)
+            cell[0] += committed_fen(row["funding_fen"], info["term"], each, row["revoked_on"])
     return cells, admissions, places
 
 

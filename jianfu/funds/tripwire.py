@@ -57,6 +57,8 @@ def _funded_scope(day: dt.date, admissions: Iterable[int] | None):
         # Money reaches communities' sub-accounts; a street's own work is funded otherwise.
         region__level=RegionLevel.COMMUNITY,
         admission__state=AdmissionState.ACTIVE,
+        # Revoked here, the admission asks no more money of this community.
+        revoked_on__isnull=True,
         admission__provisional=False,
         admission__valid_from__lte=day,
         admission__valid_until__gte=day,

@@ -1,0 +1,69 @@
+"""Who may do what in the annual evaluation: the district's leadership-group office runs the
+campaign; a street or community enrols its evaluators, prints codes and enters paper ballots;
+a registered evaluator votes (checked by the service: they must be enrolled)."""
+
+from __future__ import annotations
+
+import rules
+
+from jianfu.evaluation.models import AgencyAssessment, Campaign, Target
+from jianfu.org.models import Region, RegionLevel, UnitType, User
+from jianfu.org.roles import Role
+
+
+def _active_unit(user: User):
+    if not user.is_authenticated or not user.is_active:
+        return None
+    unit = user.unit
+    return unit if unit is not None and unit.is_active else None
+
+
+def district_code_of(target: Region | Campaign | Target | AgencyAssessment) -> str:
+    if isinstance(target, Region):
+        return target.district_code or ""
+    if isinstance(target, Target):
+        return target.campaign.district_id
+    return target.district_id
+
+
+@rules.predicate
+def is_group_office_of(user: User, target: Region | Campaign | Target | AgencyAssessment) -> bool:
+    """The leadership-group office (领导小组办公室) of the district."""
+    unit = _active_unit(user)
+    return (
+        unit is not None
+        and user.has_role(Role.GROUP_SECRETARY)
+        and unit.type == UnitType.GROUP_OFFICE
+        and unit.district_code == district_code_of(target)
+    )
+
+
+def _street_of(region: Region) -> str | None:
+    if region.level == RegionLevel.STREET:
+        return region.code
+    if region.level == RegionLevel.COMMUNITY:
+        return region.parent_id
+    return None
+
+
+@rules.predicate
+def may_enrol(user: User, region: Region) -> bool:
+    """The group office, the street for itself and its communities, a community for itself."""
+    return is_group_office_of(user, region) or may_enter_paper(user, region)
+
+
+@rules.predicate
+def may_enter_paper(user: User, region: Region) -> bool:
+    """Paper ballots are entered and confirmed where they were collected: by the community's
+    officers, or by its street's."""
+    unit = _active_unit(user)
+    if unit is None:
+        return False
+    if user.has_role(Role.COMMUNITY_OFFICER) and unit.region_id == region.code:
+        return True
+    return user.has_role(Role.STREET_OFFICER) and unit.region_id == _street_of(region)
+
+
+rules.add_perm("evaluation.manage", is_group_office_of)
+rules.add_perm("evaluation.enrol", may_enrol)
+rules.add_perm("evaluation.enter_paper", may_enter_paper)
