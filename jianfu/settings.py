@@ -202,6 +202,17 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 MEDIA_ROOT = DATA_DIR / "media"
+# A cache every process on the machine shares (gunicorn's workers), in the data folder: limits
+# such as failed one-time-code attempts per address must count across workers.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(DATA_DIR / "cache"),
+    }
+}
+# The address residents reach Jianfu at (e.g. https://jianfu.example.gov.cn), printed into the
+# QR codes of token sheets; without it the address the sheet was requested at is used.
+JIANFU_SITE_URL = env.str("JIANFU_SITE_URL", default="").rstrip("/")
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 

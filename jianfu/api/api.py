@@ -73,6 +73,7 @@ def _register_routers() -> None:
     from jianfu.api.me import router as me_router
     from jianfu.catalog.api import router as catalog_router
     from jianfu.dispatch.api import router as dispatch_router
+    from jianfu.evaluation.api import router as evaluation_router
     from jianfu.funds.api import router as funds_router
     from jianfu.org.api import router as org_router
 
@@ -82,6 +83,7 @@ def _register_routers() -> None:
     api.add_router("/", admission_router)
     api.add_router("/", dispatch_router)
     api.add_router("/", funds_router)
+    api.add_router("/", evaluation_router)
 
 
 _register_routers()

@@ -4,6 +4,8 @@ from django.utils.translation import gettext_lazy as _
 
 from jianfu.admission.selectors import APPLICATION_ROLES
 from jianfu.core.notifications import notifications_unread
+from jianfu.evaluation.assessment_selectors import ASSESSMENT_ROLES
+from jianfu.evaluation.selectors import EVALUATION_ROLES
 from jianfu.funds.selectors import FUNDS_ROLES
 from jianfu.org.roles import DISTRICT_ROLES, Role
 
@@ -25,6 +27,10 @@ NAVIGATION = [
         "funds_report",
         (*DISTRICT_ROLES, Role.DEPT_CLERK, Role.DEPT_HEAD, Role.STREET_OFFICER),
     ),
+    # The annual evaluation: everyone working in a district reads its campaigns.
+    (_("评议"), "evaluation_index", EVALUATION_ROLES),
+    (_("我的选票"), "evaluation_my_ballots", (Role.EVALUATOR,)),
+    (_("派驻机构考核"), "assessment_index", ASSESSMENT_ROLES),
     (_("区划管理"), "region_index", "org.manage_regions"),
     (_("单位管理"), "unit_index", "org.manage_units"),
     (_("账号管理"), "account_index", "org.manage_users"),

@@ -25,7 +25,7 @@ DAILY_JOBS = {
     "recheck_deliveries": "jianfu.dispatch.services.daily_recheck_deliveries",
     "funding_tripwire": "jianfu.funds.tripwire.daily_funding_tripwire",
 }
-# name → dotted path of a function () -> summary that runs at every poll, for work due at a
+# name → dotted path of a function of no arguments that runs at every poll, for work due at a
 # given minute rather than a given day (a campaign's voting window ends at 18:00). Each must be
 # safe to run in several workers at once.
 POLL_JOBS = {
@@ -63,7 +63,7 @@ def daily_jobs_run_due() -> list[str]:
 def poll_jobs_run() -> None:
     """Run each poll job once; a failure is logged and the job tried again at the next poll."""
     for name, path in POLL_JOBS.items():
-        job: Callable[[], str] = import_string(path)
+        job: Callable[[], object] = import_string(path)
         try:
             with audit_context(ip="", channel="worker"):
                 job()

@@ -42,3 +42,9 @@ class Conflict(DomainError):
     code = "conflict"
     status = 409
     default_message = _("该操作与现有数据冲突。")
+
+
+class TooManyAttempts(DomainError):
+    code = "too_many_attempts"
+    status = 429
+    default_message = _("尝试次数过多，请稍后再试。")

@@ -76,7 +76,12 @@ def paper_template(campaign: Campaign, region_id: str) -> bytes:
         guide.append(
             text_row(
                 guide,
-                [target.admission.number, target.title, target.department.name, "满意／基本满意／不满意"],
+                [
+                    target.admission.number,
+                    target.title,
+                    target.department.name,
+                    "满意／基本满意／不满意",
+                ],
             )
         )
     out = io.BytesIO()

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import rules
 
-from jianfu.evaluation.models import AgencyAssessment, Campaign, Target
+from jianfu.evaluation.models import AgencyAssessment, AssessedAgency, Campaign, Target
 from jianfu.org.models import Region, RegionLevel, UnitType, User
 from jianfu.org.roles import Role
 
@@ -67,3 +67,44 @@ def may_enter_paper(user: User, region: Region) -> bool:
 rules.add_perm("evaluation.manage", is_group_office_of)
 rules.add_perm("evaluation.enrol", may_enrol)
 rules.add_perm("evaluation.enter_paper", may_enter_paper)
+
+
+# ---------------------------------------------------------------------------------------------
+# Assessment of dispatched agencies (派驻机构双向评估, 三方会考): the group office runs it and
+# enters society's score (the third-party survey); each agency's department and street score it.
+
+
+@rules.predicate
+def may_assess_as_department(user: User, agency: AssessedAgency) -> bool:
+    """The clerks and head of the department that stations the agency."""
+    unit = _active_unit(user)
+    return (
+        unit is not None
+        and user.has_role(Role.DEPT_CLERK, Role.DEPT_HEAD)
+        and unit.type == UnitType.DEPARTMENT
+        and unit.pk == agency.department_id
+    )
+
+
+@rules.predicate
+def may_assess_as_street(user: User, agency: AssessedAgency) -> bool:
+    """The officers of the street the agency is stationed in."""
+    unit = _active_unit(user)
+    return (
+        unit is not None
+        and user.has_role(Role.STREET_OFFICER)
+        and unit.type == UnitType.STREET_OFFICE
+        and unit.region_id == agency.street_id
+    )
+
+
+@rules.predicate
+def may_assess_as_society(user: User, agency: AssessedAgency) -> bool:
+    """Society's score is a survey's result, which the district's group office enters."""
+    return is_group_office_of(user, agency.assessment)
+
+
+rules.add_perm("evaluation.assess_manage", is_group_office_of)
+rules.add_perm("evaluation.assess_department", may_assess_as_department)
+rules.add_perm("evaluation.assess_street", may_assess_as_street)
+rules.add_perm("evaluation.assess_society", may_assess_as_society)

@@ -13,6 +13,8 @@ Who reads what:
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db.models import Count, Q, QuerySet
 
 from jianfu.evaluation.models import (
@@ -27,9 +29,12 @@ from jianfu.evaluation.models import (
 from jianfu.evaluation.rules import is_group_office_of, may_enrol
 from jianfu.evaluation.services import code_hash
 from jianfu.org.models import NO_JURISDICTION, Region, RegionLevel, User
-from jianfu.org.roles import Role
+from jianfu.org.roles import ADMIN_ROLES, Role
 
 DISTRICT_READERS = (Role.GROUP_SECRETARY, Role.REVIEW_OFFICER, Role.AUDITOR)
+# Every business role reads its district's campaigns; the three administrators hold none and
+# take no part in the evaluation.
+EVALUATION_ROLES = tuple(role for role in Role.values if role not in ADMIN_ROLES)
 
 
 def _district_prefix(user: User) -> str | None:
@@ -50,14 +55,16 @@ def _reads_district_office(user: User, campaign: Campaign) -> bool:
 
 
 def campaigns_visible_to(*, user: User) -> QuerySet[Campaign]:
+    if not user.is_authenticated or not user.has_role(*EVALUATION_ROLES):
+        return Campaign.objects.none()
     prefix = _district_prefix(user)
-    if prefix == NO_JURISDICTION or not user.is_authenticated:
+    if prefix == NO_JURISDICTION:
         return Campaign.objects.none()
     campaigns = Campaign.objects.select_related("district").annotate(
         target_count=Count("targets", distinct=True)
     )
     if prefix is not None:
-        campaigns = campaigns.filter(district_id__startswith=prefix)
+        campaigns = campaigns.filter(district__code__startswith=prefix)
     if not user.has_role(Role.GROUP_SECRETARY, Role.AUDITOR):
         campaigns = campaigns.exclude(state=CampaignState.DRAFT)
     return campaigns
@@ -101,6 +108,27 @@ def evaluator_by_code(*, campaign: Campaign, code: str) -> Evaluator | None:
     return (
         Evaluator.objects.filter(campaign=campaign, code_hash=code_hash(code))
         .select_related("group", "region")
+        .first()
+    )
+
+
+def campaigns_taking_codes(*, now: dt.datetime) -> QuerySet[Campaign]:
+    """The campaigns of every district whose voting has not ended, for the code page's choice
+    (its visitors have no account, so no jurisdiction narrows them)."""
+    return (
+        Campaign.objects.filter(state=CampaignState.OPEN, closes_at__gt=now)
+        .select_related("district")
+        .order_by("district_id", "-year")
+    )
+
+
+def campaign_for_code_holders(*, pk: int) -> Campaign | None:
+    """A campaign the code page may name: any but a draft, so that a published one answers
+    "what became of my vote" for a used code."""
+    return (
+        Campaign.objects.exclude(state=CampaignState.DRAFT)
+        .select_related("district")
+        .filter(pk=pk)
         .first()
     )
 
@@ -163,9 +191,13 @@ def evaluators_visible_to(*, user: User, campaign: Campaign) -> QuerySet[Evaluat
 
 
 def sheets_visible_to(*, user: User, campaign: Campaign) -> QuerySet[TokenSheet]:
-    return TokenSheet.objects.filter(
-        campaign=campaign, region__in=regions_managed_by(user=user, campaign=campaign)
-    ).select_related("region", "group", "issued_by")
+    return (
+        TokenSheet.objects.filter(
+            campaign=campaign, region__in=regions_managed_by(user=user, campaign=campaign)
+        )
+        .select_related("region", "group", "issued_by")
+        .defer("pdf")
+    )
 
 
 def paper_batches_visible_to(*, user: User, campaign: Campaign) -> QuerySet[PaperBatch]:

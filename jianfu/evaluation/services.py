@@ -20,7 +20,7 @@ from jianfu.admission.models import Admission, AdmissionScope, AdmissionState
 from jianfu.catalog.models import ListKind
 from jianfu.core.audit import audit_record
 from jianfu.core.crypto import sm3_hex
-from jianfu.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from jianfu.core.errors import Conflict, Forbidden, InvalidInput
 from jianfu.core.notifications import notify, notify_each
 from jianfu.core.permissions import require
 from jianfu.evaluation.models import (
@@ -249,8 +249,11 @@ def _add_targets(campaign: Campaign) -> int:
     return len(rows)
 
 
-def _locked(campaign: Campaign, *states: str) -> Campaign:
-    campaign = Campaign.objects.select_for_update().select_related("district").get(pk=campaign.pk)
+def _locked(campaign: Campaign, *states: str, lock: bool = True) -> Campaign:
+    """The campaign read again, in one of `states`; locked for update unless `lock` is False
+    (enrolling and printing codes need no lock, and must not hold voters up while they run)."""
+    campaigns = Campaign.objects.select_for_update() if lock else Campaign.objects
+    campaign = campaigns.select_related("district").get(pk=campaign.pk)
     if states and campaign.state not in states:
         raise Conflict(
             _("评议活动当前为“%(state)s”，不能执行此操作。")
@@ -327,12 +330,7 @@ def campaign_open(*, actor: User, campaign: Campaign, now: dt.datetime | None = 
     campaign.state, campaign.opened_at = CampaignState.OPEN, now
     campaign.save(update_fields=["state", "opened_at"])
     audit_record(actor=actor, action="evaluation.campaign_open", target=campaign)
-    regions = set(campaign.targets.values_list("region_id", flat=True))
-    officers = User.objects.filter(
-        is_active=True,
-        unit__region_id__in=regions,
-        roles__role__in=[Role.STREET_OFFICER, Role.COMMUNITY_OFFICER],
-    )
+    officers = _officers_of(set(campaign.targets.values_list("region_id", flat=True)))
     voters = User.objects.filter(pk__in=campaign.evaluators.values("user_id"))
     notify(
         recipients=[*officers, *voters],
@@ -346,14 +344,30 @@ def campaign_open(*, actor: User, campaign: Campaign, now: dt.datetime | None = 
     return campaign
 
 
+def _officers_of(regions: set[str]):
+    """The officers of the streets and communities evaluated, and of the streets those
+    communities lie in: a street enrols evaluators and confirms paper ballots for them."""
+    streets = set(
+        Region.objects.filter(code__in=regions, level=RegionLevel.COMMUNITY).values_list(
+            "parent_id", flat=True
+        )
+    )
+    return User.objects.filter(
+        is_active=True,
+        unit__region_id__in=regions | streets,
+        roles__role__in=[Role.STREET_OFFICER, Role.COMMUNITY_OFFICER],
+    )
+
+
 # ---------------------------------------------------------------------------------------------
 # Evaluators and one-time codes
 
 
 def _check_evaluation_region(campaign: Campaign, region: Region) -> None:
-    if region.level not in (RegionLevel.STREET, RegionLevel.COMMUNITY) or not region.code.startswith(
-        campaign.district.prefix
-    ):
+    if region.level not in (
+        RegionLevel.STREET,
+        RegionLevel.COMMUNITY,
+    ) or not region.code.startswith(campaign.district.prefix):
         raise InvalidInput(_("评议人须属于本区的街道或社区。"))
 
 
@@ -362,7 +376,7 @@ def evaluator_enrol(
     *, actor: User, campaign: Campaign, user: User, group_kind: str, region: Region | None = None
 ) -> Evaluator:
     """Register an account holder (role 评议代表) as an evaluator of their street or community."""
-    campaign = _locked(campaign, CampaignState.DRAFT, CampaignState.OPEN)
+    campaign = _locked(campaign, CampaignState.DRAFT, CampaignState.OPEN, lock=False)
     region = region or (user.unit.region if user.unit_id else None)
     if region is None:
         raise InvalidInput(_("该账号没有所在单位，不能作为评议人。"))
@@ -407,17 +421,25 @@ def _new_code() -> str:
 
 @transaction.atomic
 def tokens_issue(
-    *, actor: User, campaign: Campaign, region: Region, group_kind: str, count: int
+    *,
+    actor: User,
+    campaign: Campaign,
+    region: Region,
+    group_kind: str,
+    count: int,
+    site_url: str = "",
 ) -> tuple[TokenSheet, list[str]]:
     """Print a sheet of one-time codes for residents' representatives without accounts; the
     codes are returned this once (and kept in the sheet's PDF), never stored in clear."""
     from jianfu.evaluation.sheets import token_sheet_pdf
 
     require(actor, "evaluation.enrol", region)
-    campaign = _locked(campaign, CampaignState.DRAFT, CampaignState.OPEN)
+    campaign = _locked(campaign, CampaignState.DRAFT, CampaignState.OPEN, lock=False)
     _check_evaluation_region(campaign, region)
     if not 1 <= count <= MAX_CODES_PER_SHEET:
-        raise InvalidInput(_("每张评议码表可印 1 至 %(max)s 个评议码。") % {"max": MAX_CODES_PER_SHEET})
+        raise InvalidInput(
+            _("每张评议码表可印 1 至 %(max)s 个评议码。") % {"max": MAX_CODES_PER_SHEET}
+        )
     group = campaign.groups.filter(kind=group_kind).first()
     if group is None:
         raise InvalidInput(_("本次评议没有该类评议人。"))
@@ -426,6 +448,9 @@ def tokens_issue(
     sheet = TokenSheet.objects.create(
         campaign=campaign, region=region, group=group, count=count, issued_by=actor
     )
+    # Sheets for one region are numbered one after another: the region's row, locked without
+    # blocking the rows that refer to it, makes two sheets printed at once take turns.
+    Region.objects.select_for_update(no_key=True).filter(pk=region.pk).first()
     first = Evaluator.objects.filter(campaign=campaign, region=region, user__isnull=True).count()
     codes = [_new_code() for _ in range(count)]
     Evaluator.objects.bulk_create(
@@ -444,6 +469,7 @@ def tokens_issue(
     sheet.pdf = token_sheet_pdf(
         campaign=campaign,
         sheet=sheet,
+        site_url=site_url,
         codes=[(first + number, code) for number, code in enumerate(printed, start=1)],
     )
     sheet.save(update_fields=["pdf"])
@@ -483,7 +509,11 @@ def _open_for_voting(campaign: Campaign, now: dt.datetime) -> Campaign:
             )
     campaign = Campaign.objects.select_related("district").get(pk=campaign.pk)
     if campaign.state != CampaignState.OPEN or not campaign.opens_at <= now < campaign.closes_at:
-        if campaign.state == CampaignState.OPEN and now < campaign.opens_at:
+        # A campaign still in draft has not started, whatever its window says: telling its
+        # evaluators that voting has ended would send them away for good.
+        if campaign.state == CampaignState.DRAFT or (
+            campaign.state == CampaignState.OPEN and now < campaign.opens_at
+        ):
             message = _("投票尚未开始（%(opens)s 开始）。") % {
                 "opens": timezone.localtime(campaign.opens_at).strftime("%Y-%m-%d %H:%M")
             }
@@ -811,7 +841,9 @@ def paper_batch_confirm(
         code_used_at=now
     )
     if spent != len(codes):
-        raise Conflict(_("其中有评议码在录入后已被使用，请作废这批纸质票后重新录入。"), code="code_used")
+        raise Conflict(
+            _("其中有评议码在录入后已被使用，请作废这批纸质票后重新录入。"), code="code_used"
+        )
     ballots = [
         _ballot(
             evaluators[row["evaluator"]],
@@ -863,6 +895,18 @@ def revocation_reason(campaign: Campaign, target: Target) -> str:
     )
 
 
+def _revocation_reason_of(campaign: Campaign, failed: list[Target]) -> str:
+    """One admission's reason; failing in several places at once, one reason is written to each
+    of them, so it names every place with its own rate."""
+    if len(failed) == 1:
+        return revocation_reason(campaign, failed[0])
+    places = "；".join(
+        f"{t.region.name}群众满意率 {t.rate_percent:.1f}%（有效票 {t.valid_ballots} 张）"
+        for t in sorted(failed, key=lambda t: t.region_id)
+    )
+    return f"{campaign.title}：{places}，均不过半数，依照评议结果撤销。"
+
+
 def _revoke(actor: User | None, campaign: Campaign, targets: list[Target]) -> None:
     """Revoke each admission in the regions where its targets failed, one call per admission."""
     from jianfu.admission.services import admission_revoke_regions
@@ -878,7 +922,7 @@ def _revoke(actor: User | None, campaign: Campaign, targets: list[Target]) -> No
                 actor=actor,
                 admission=admission,
                 regions=[t.region_id for t in failed],
-                reason=revocation_reason(campaign, failed[0]),
+                reason=_revocation_reason_of(campaign, failed),
                 reference=campaign.title[:100],
             )
 
@@ -886,7 +930,7 @@ def _revoke(actor: User | None, campaign: Campaign, targets: list[Target]) -> No
 def _apply_outcomes(
     actor: User | None, campaign: Campaign, tallies: dict[int, TargetTally], now: dt.datetime
 ) -> None:
-    targets = list(campaign.targets.all())
+    targets = list(campaign.targets.select_related("region"))
     failed = []
     for target in targets:
         tally = tallies.get(target.pk) or TargetTally.empty()
@@ -973,8 +1017,9 @@ def campaign_close(
     return campaign
 
 
-def campaigns_close_due(*, now: dt.datetime | None = None) -> str:
-    """Close every open campaign whose window has ended (run by the worker)."""
+def campaigns_close_due(*, now: dt.datetime | None = None) -> int:
+    """Close every open campaign whose window has ended (the worker's minute poll); returns
+    how many this call closed."""
     now = now or timezone.now()
     closed = 0
     for campaign in Campaign.objects.filter(state=CampaignState.OPEN, closes_at__lte=now):
@@ -983,7 +1028,7 @@ def campaigns_close_due(*, now: dt.datetime | None = None) -> str:
         except Conflict:
             continue  # another worker closed it first
         closed += 1
-    return f"closed {closed} campaign(s)"
+    return closed
 
 
 @transaction.atomic
@@ -1030,26 +1075,28 @@ def _tell_everyone(campaign: Campaign) -> None:
     regions = set(targets.values_list("region_id", flat=True))
     concerned = User.objects.filter(is_active=True).filter(
         unit_id__in=departments, roles__role__in=[Role.DEPT_CLERK, Role.DEPT_HEAD]
-    ) | User.objects.filter(
-        is_active=True,
-        unit__region_id__in=regions,
-        roles__role__in=[Role.STREET_OFFICER, Role.COMMUNITY_OFFICER],
-    )
+    ) | _officers_of(regions)
     voters = set(
         Ballot.objects.filter(campaign=campaign, evaluator__user__isnull=False)
         .values_list("evaluator__user_id", flat=True)
         .distinct()
     )
     staff = set(concerned.values_list("pk", flat=True)) - voters
-    active_voters = set(User.objects.filter(pk__in=voters, is_active=True).values_list("pk", flat=True))
+    active_voters = set(
+        User.objects.filter(pk__in=voters, is_active=True).values_list("pk", flat=True)
+    )
     notify_each(
         messages=[
             *((pk, message, results) for pk in sorted(staff)),
             # "What became of my vote": each evaluator is sent to their own ballots and outcomes.
             *(
-                (pk, _("您参与的%(title)s 结果已通报，点击查看您所评对象的结论") % {"title": campaign.title}, mine)
+                (
+                    pk,
+                    _("您参与的%(title)s 结果已通报，点击查看您所评对象的结论")
+                    % {"title": campaign.title},
+                    mine,
+                )
                 for pk in sorted(active_voters)
             ),
         ]
     )
-

@@ -16,11 +16,10 @@ from typing import Any
 from django.utils import timezone, translation
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
+from openpyxl.styles import Font
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
-from jianfu.core.xlsx import text_cell, text_row
+from jianfu.core.xlsx import text_row, titled_sheet_start
 from jianfu.funds import selectors
 from jianfu.funds.models import AccountKind, TransactionKind
 from jianfu.funds.selectors import ReportRow
@@ -30,7 +29,6 @@ YUAN_FORMAT = "#,##0.00"
 PERCENT_FORMAT = "0.0%"
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm:ss"
 # Rows above the data: the title, then the header, which stays in view while scrolling.
-FROZEN = "A3"
 
 GROUP_NAMES = {
     "admission": "准入事项",
@@ -70,24 +68,6 @@ def _cell(sheet: WriteOnlyWorksheet, value: Any, number_format: str = "", bold: 
     return cell
 
 
-def _start(sheet: WriteOnlyWorksheet, title: str, columns: Sequence[tuple[str, int]]) -> None:
-    """Column widths, the title row and the frozen header row."""
-    sheet.freeze_panes = FROZEN
-    for index, (_header, width) in enumerate(columns, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
-    heading = text_cell(sheet, title)
-    heading.font = Font(bold=True, size=14)
-    sheet.append([heading])
-    fill = PatternFill("solid", fgColor="F0F3F7")
-    header = []
-    for name, _width in columns:
-        cell = _cell(sheet, name, bold=True)
-        cell.fill = fill
-        cell.alignment = Alignment(horizontal="center")
-        header.append(cell)
-    sheet.append(header)
-
-
 def _group_cells(by: str, row: ReportRow) -> list:
     if by == "admission":
         return [row.name, row.detail, row.department]
@@ -117,7 +97,7 @@ def report_xlsx(*, title: str, by: str, rows: Sequence[ReportRow], total: Report
     """The funding report's rows as shown on its page, with the total as the last row."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title="经费到位")
-    _start(sheet, title, [*GROUP_COLUMNS[by], *MONEY_COLUMNS])
+    titled_sheet_start(sheet, title, [*GROUP_COLUMNS[by], *MONEY_COLUMNS])
     for row in rows:
         sheet.append(text_row(sheet, [*_group_cells(by, row), *_money_cells(sheet, row)]))
     if len(rows) > 1:
@@ -187,7 +167,7 @@ def ledger_xlsx(*, user: User, year: int | None, title: str) -> bytes:
     # Kinds and account classes in Chinese, whatever the reader's language.
     with translation.override("zh-hans"):
         postings = workbook.create_sheet(title="记账凭证与分录")
-        _start(postings, title, LEDGER_COLUMNS)
+        titled_sheet_start(postings, title, LEDGER_COLUMNS)
         rows = selectors.ledger_export_postings(user=user, year=year).iterator(chunk_size=2000)
         for row in _ledger_rows(postings, rows):
             postings.append(text_row(postings, row))
@@ -195,7 +175,7 @@ def ledger_xlsx(*, user: User, year: int | None, title: str) -> bytes:
         columns = list(ACCOUNT_COLUMNS)
         if year is not None:
             columns.append((f"{year} 年发生额（元）", 18))
-        _start(accounts, f"{title}：账户余额", columns)
+        titled_sheet_start(accounts, f"{title}：账户余额", columns)
         kinds = dict(AccountKind.choices)
         for account in selectors.accounts_with_balances(user=user, year=year):
             owner = account.unit or account.region

@@ -11,7 +11,7 @@ import itertools
 import pytest
 from django.utils import timezone
 
-from jianfu.admission.tests.conftest import JIANDAOJIE, ZHONGGULOU  # noqa: F401
+from jianfu.admission.tests.conftest import JIANDAOJIE, ZHONGGULOU
 from jianfu.evaluation import services
 from jianfu.evaluation.models import Ballot, Campaign, Evaluator, GroupKind, Target
 from jianfu.funds.tests.conftest import admission_row
