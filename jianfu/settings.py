@@ -119,7 +119,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         # timeout instead of failing with "database is locked" halfway through a transaction.
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+        # Reads map the file into memory (up to 1 GiB, address space only; the pages stay in
+        # the OS cache) instead of copying each page through SQLite's small page cache: a tally
+        # of a million ballots reads in half the time (benchmarks/README.md).
+        "init_command": (
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
+            "PRAGMA mmap_size=1073741824;"
+        ),
     }
 elif env.bool("JIANFU_DB_POOL", default=True):
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {"min_size": 1, "max_size": 10}

@@ -5,6 +5,7 @@ from jianfu.admission.demo import admission_demo_load
 from jianfu.catalog.demo import catalog_demo_load
 from jianfu.core.audit import audit_context
 from jianfu.dispatch.demo import dispatch_demo_load
+from jianfu.evaluation.demo import evaluation_demo_load
 from jianfu.funds.demo import funds_demo_load
 from jianfu.org.demo import database_has_data, demo_load, new_demo_password
 
@@ -12,7 +13,7 @@ LOGINS_FILE = "demo-logins.txt"
 
 
 class Command(BaseCommand):
-    help = "Load the demo regions, units, accounts, lists, admissions, tasks and money into an empty database and print the logins."
+    help = "Load the demo regions, units, accounts, lists, admissions, tasks, money and evaluations into an empty database and print the logins."
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -35,6 +36,7 @@ class Command(BaseCommand):
             rows += admission_demo_load(password=password)
             rows += dispatch_demo_load(password=password)
             rows += funds_demo_load(password=password)
+            evaluation_demo_load()
         width = max(len(username) for username, *_rest in rows)
         lines = [
             "演示账号 · Demo logins  (http://127.0.0.1:8000/login/)",
