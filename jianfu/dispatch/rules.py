@@ -8,20 +8,14 @@ import rules
 from jianfu.dispatch.models import Delivery, RecipientLevel, Task
 from jianfu.org.models import Unit, UnitType, User
 from jianfu.org.roles import DISTRICT_ROLES, Role
-
-
-def _unit(user: User) -> Unit | None:
-    if not user.is_authenticated or not user.is_active:
-        return None
-    unit = user.unit
-    return unit if unit is not None and unit.is_active else None
+from jianfu.org.rules import active_unit
 
 
 @rules.predicate
 def may_dispatch(user: User) -> bool:
     """Department clerks send tasks, from a department that sits at some region; so every task
     is on some department's record."""
-    unit = _unit(user)
+    unit = active_unit(user)
     return (
         unit is not None
         and unit.type == UnitType.DEPARTMENT
@@ -33,7 +27,7 @@ def may_dispatch(user: User) -> bool:
 @rules.predicate
 def is_recipient_of(user: User, delivery: Delivery) -> bool:
     """The officer of the street or community the delivery reached answers for it."""
-    unit = _unit(user)
+    unit = active_unit(user)
     if unit is None or unit.region_id != delivery.region_id:
         return False
     role = (
@@ -48,7 +42,7 @@ def is_recipient_of(user: User, delivery: Delivery) -> bool:
 def reviews_refusals_of(user: User, delivery: Delivery) -> bool:
     """A community's refusal of admitted work is reviewed by its street; a street's by the
     district's leadership-group office."""
-    unit = _unit(user)
+    unit = active_unit(user)
     if unit is None:
         return False
     if delivery.task.recipient_level == RecipientLevel.COMMUNITY:
@@ -65,7 +59,7 @@ def reviews_refusals_of(user: User, delivery: Delivery) -> bool:
 def may_cancel(user: User, task: Task) -> bool:
     """The sending department withdraws its task; the district's leadership-group office
     terminates one (seed 004: 一经发现，立即撤销、终止)."""
-    unit = _unit(user)
+    unit = active_unit(user)
     if unit is None:
         return False
     if unit.pk == task.department_id:
@@ -87,7 +81,7 @@ def may_cancel(user: User, task: Task) -> bool:
 @rules.predicate
 def may_see_violations_of(user: User, department: Unit) -> bool:
     """A department sees its own record; the district's offices see every department's."""
-    unit = _unit(user)
+    unit = active_unit(user)
     if unit is None:
         return False
     if unit.pk == department.pk:

@@ -367,26 +367,18 @@ class PaperBatchDetailOut(PaperBatchOut):
 
     @staticmethod
     def resolve_entries(obj) -> list[dict]:
-        evaluators = Evaluator.objects.select_related("user").in_bulk(
-            {row["evaluator"] for row in obj.rows}
-        )
-        targets = (
-            Target.objects.select_related("admission")
-            .only("title", "admission__number")
-            .in_bulk({row["target"] for row in obj.rows})
-        )
         return [
             {
                 "row": number,
-                "evaluator": _identity(evaluators[row["evaluator"]]),
-                "target": row["target"],
-                "admission_number": targets[row["target"]].admission.number,
-                "title": targets[row["target"]].title,
+                "evaluator": _identity(row["evaluator"]),
+                "target": row["target"].pk,
+                "admission_number": row["target"].admission.number,
+                "title": row["target"].title,
                 "overall": row["overall"],
                 "ratings": {str(k): v for k, v in row["ratings"].items()},
                 "comment": row["comment"],
             }
-            for number, row in enumerate(obj.rows, start=1)
+            for number, row in enumerate(selectors.paper_batch_rows(batch=obj), start=1)
         ]
 
 

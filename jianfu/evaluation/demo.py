@@ -255,6 +255,36 @@ def _targets_of(campaign: Campaign, region: str) -> dict[str, Target]:
     }
 
 
+def _opened_campaign(
+    people: dict[str, User],
+    regions: dict[str, Region],
+    year: int,
+    opens: dt.datetime,
+    closes: dt.datetime,
+    **rules,
+) -> Campaign:
+    """The group office's campaign for `year`, opened, with the `evaluator` persona enrolled by
+    钟鼓楼社区 as a residents' representative."""
+    secretary = people["group_secretary"]
+    campaign = services.campaign_create(
+        actor=secretary,
+        district=regions[DISTRICT],
+        year=year,
+        title=f"市中区{year}年度社区工作准入事项评议",
+        opens_at=opens,
+        closes_at=closes,
+        **rules,
+    )
+    services.evaluator_enrol(
+        actor=people["community_officer"],
+        campaign=campaign,
+        user=people["evaluator"],
+        group_kind=RESIDENTS,
+        region=regions[ZHONGGULOU],
+    )
+    return services.campaign_open(actor=secretary, campaign=campaign, now=opens)
+
+
 def _last_years_window(today: dt.date) -> tuple[dt.datetime, dt.datetime]:
     """Last year's evaluation ran in the first weeks of this year (5 to 23 January), or ended
     three weeks ago when the demo is loaded in January."""
@@ -268,25 +298,16 @@ def _last_years_campaign(
     secretary = people["group_secretary"]
     opens, closes = _last_years_window(today)
     year = today.year - 1
-    campaign = services.campaign_create(
-        actor=secretary,
-        district=regions[DISTRICT],
-        year=year,
-        title=f"市中区{year}年度社区工作准入事项评议",
-        opens_at=opens,
-        closes_at=closes,
+    campaign = _opened_campaign(
+        people,
+        regions,
+        year,
+        opens,
+        closes,
         groups=GROUPS,
         quorum=QUORUM,
         automatic_revocation=True,
     )
-    services.evaluator_enrol(
-        actor=people["community_officer"],
-        campaign=campaign,
-        user=people["evaluator"],
-        group_kind=RESIDENTS,
-        region=regions[ZHONGGULOU],
-    )
-    services.campaign_open(actor=secretary, campaign=campaign, now=opens)
     plan = {
         community: {
             title: groups
@@ -432,24 +453,8 @@ def _this_years_campaign(
     people: dict[str, User], regions: dict[str, Region], today: dt.date
 ) -> Campaign:
     """Open since four days ago, closing in three weeks; the persona has not voted yet."""
-    secretary = people["group_secretary"]
     opens, closes = _at(today - dt.timedelta(days=4), 9), _at(today + dt.timedelta(days=21), 18)
-    campaign = services.campaign_create(
-        actor=secretary,
-        district=regions[DISTRICT],
-        year=today.year,
-        title=f"市中区{today.year}年度社区工作准入事项评议",
-        opens_at=opens,
-        closes_at=closes,
-    )
-    services.evaluator_enrol(
-        actor=people["community_officer"],
-        campaign=campaign,
-        user=people["evaluator"],
-        group_kind=RESIDENTS,
-        region=regions[ZHONGGULOU],
-    )
-    services.campaign_open(actor=secretary, campaign=campaign, now=opens)
+    campaign = _opened_campaign(people, regions, today.year, opens, closes)
     submissions = []
     for region, officer, group, printed, used in (
         (ZHONGGULOU, "community_officer", RESIDENTS, 30, 9),

@@ -9,13 +9,7 @@ import rules
 from jianfu.evaluation.models import AgencyAssessment, AssessedAgency, Campaign, Target
 from jianfu.org.models import Region, RegionLevel, UnitType, User
 from jianfu.org.roles import Role
-
-
-def _active_unit(user: User):
-    if not user.is_authenticated or not user.is_active:
-        return None
-    unit = user.unit
-    return unit if unit is not None and unit.is_active else None
+from jianfu.org.rules import active_unit
 
 
 def district_code_of(target: Region | Campaign | Target | AgencyAssessment) -> str:
@@ -29,7 +23,7 @@ def district_code_of(target: Region | Campaign | Target | AgencyAssessment) -> s
 @rules.predicate
 def is_group_office_of(user: User, target: Region | Campaign | Target | AgencyAssessment) -> bool:
     """The leadership-group office (领导小组办公室) of the district."""
-    unit = _active_unit(user)
+    unit = active_unit(user)
     return (
         unit is not None
         and user.has_role(Role.GROUP_SECRETARY)
@@ -56,7 +50,7 @@ def may_enrol(user: User, region: Region) -> bool:
 def may_enter_paper(user: User, region: Region) -> bool:
     """Paper ballots are entered and confirmed where they were collected: by the community's
     officers, or by its street's."""
-    unit = _active_unit(user)
+    unit = active_unit(user)
     if unit is None:
         return False
     if user.has_role(Role.COMMUNITY_OFFICER) and unit.region_id == region.code:
@@ -77,7 +71,7 @@ rules.add_perm("evaluation.enter_paper", may_enter_paper)
 @rules.predicate
 def may_assess_as_department(user: User, agency: AssessedAgency) -> bool:
     """The clerks and head of the department that stations the agency."""
-    unit = _active_unit(user)
+    unit = active_unit(user)
     return (
         unit is not None
         and user.has_role(Role.DEPT_CLERK, Role.DEPT_HEAD)
@@ -89,7 +83,7 @@ def may_assess_as_department(user: User, agency: AssessedAgency) -> bool:
 @rules.predicate
 def may_assess_as_street(user: User, agency: AssessedAgency) -> bool:
     """The officers of the street the agency is stationed in."""
-    unit = _active_unit(user)
+    unit = active_unit(user)
     return (
         unit is not None
         and user.has_role(Role.STREET_OFFICER)

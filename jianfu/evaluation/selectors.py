@@ -14,6 +14,7 @@ Who reads what:
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 
@@ -21,6 +22,7 @@ from jianfu.evaluation.models import (
     Ballot,
     Campaign,
     CampaignState,
+    Channel,
     Evaluator,
     PaperBatch,
     Target,
@@ -215,3 +217,78 @@ def paper_batch_visible_to(*, user: User, pk: int) -> PaperBatch | None:
     if batch is None or not may_enrol(user, batch.region):
         return None
     return batch
+
+
+def targets_by_region(*, campaign: Campaign) -> list[dict[str, Any]]:
+    """How many targets each street and community has, communities under their street."""
+    rows = list(
+        campaign.targets.values(
+            "region_id", "region__name", "region__level", "region__parent__name"
+        )
+        .annotate(count=Count("id"))
+        .order_by("region_id")
+    )
+    return [
+        {
+            "code": row["region_id"],
+            "name": row["region__name"],
+            "street": row["region__parent__name"]
+            if row["region__level"] == RegionLevel.COMMUNITY
+            else "",
+            "count": row["count"],
+        }
+        for row in rows
+    ]
+
+
+def campaign_participation(*, campaign: Campaign) -> dict[str, int]:
+    """Evaluators and ballots of the whole campaign, counted (never listed by person)."""
+    evaluators = campaign.evaluators.aggregate(
+        total=Count("id"),
+        registered=Count("id", filter=Q(user__isnull=False)),
+        codes=Count("id", filter=Q(code_hash__isnull=False)),
+        codes_used=Count("id", filter=Q(code_used_at__isnull=False)),
+    )
+    ballots = Ballot.objects.filter(campaign=campaign).aggregate(
+        total=Count("id"),
+        voters=Count("evaluator", distinct=True),
+        web=Count("id", filter=Q(channel=Channel.WEB)),
+        code=Count("id", filter=Q(channel=Channel.CODE)),
+        paper=Count("id", filter=Q(channel=Channel.PAPER)),
+    )
+    return {**{f"evaluators_{k}": v for k, v in evaluators.items()}, **ballots}
+
+
+def sheet_visible_to(*, user: User, pk: int) -> TokenSheet | None:
+    """A token sheet with its PDF, for whoever may enrol evaluators in its street or community."""
+    sheet = TokenSheet.objects.select_related("region", "campaign").filter(pk=pk).first()
+    if sheet is None or not may_enrol(user, sheet.region):
+        return None
+    return sheet
+
+
+def paper_batch_rows(*, batch: PaperBatch) -> list[dict[str, Any]]:
+    """The batch's rows as read from its file, with the target and the evaluator named."""
+    rows = batch.rows or []
+    targets = (
+        Target.objects.filter(pk__in={row["target"] for row in rows})
+        .select_related("admission", "department")
+        .only("title", "admission__number", "department__name")
+        .in_bulk()
+    )
+    evaluators = (
+        Evaluator.objects.filter(pk__in={row["evaluator"] for row in rows})
+        .select_related("user")
+        .only("serial", "region_id", "code_hash", "user__username", "user__display_name")
+        .in_bulk()
+    )
+    return [
+        {
+            "target": targets.get(row["target"]),
+            "evaluator": evaluators.get(row["evaluator"]),
+            "overall": row["overall"],
+            "ratings": {int(k): v for k, v in (row.get("ratings") or {}).items()},
+            "comment": row.get("comment", ""),
+        }
+        for row in rows
+    ]

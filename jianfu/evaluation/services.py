@@ -288,7 +288,20 @@ def campaign_update(
     if set(weights) - set(groups):
         raise InvalidInput(_("只能调整本次评议已有类别的权重。"))
     _clean_groups(weights.items())
-    before = {"title": campaign.title, "quorum": campaign.quorum}
+
+    # Every rule the update may change, before and after, so the audit trail tells it all.
+    def rules_of() -> dict[str, Any]:
+        return {
+            "title": campaign.title,
+            "opens_at": campaign.opens_at.isoformat(),
+            "closes_at": campaign.closes_at.isoformat(),
+            "quorum": campaign.quorum,
+            "threshold_bp": campaign.revoke_threshold_bp,
+            "automatic": campaign.automatic_revocation,
+            "weights": {kind: group.weight for kind, group in groups.items()},
+        }
+
+    before = rules_of()
     campaign.title, campaign.opens_at, campaign.closes_at = title, opens_at, closes_at
     campaign.quorum, campaign.revoke_threshold_bp = quorum, revoke_threshold_bp
     campaign.automatic_revocation = automatic_revocation
@@ -300,7 +313,7 @@ def campaign_update(
         actor=actor,
         action="evaluation.campaign_update",
         target=campaign,
-        changes={"before": before, "after": {"title": title, "quorum": quorum}, "weights": weights},
+        changes={"before": before, "after": rules_of()},
     )
     return campaign
 

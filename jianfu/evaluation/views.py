@@ -42,18 +42,14 @@ from jianfu.evaluation.forms import (
     percent_of,
 )
 from jianfu.evaluation.models import (
-    Ballot,
     Campaign,
     CampaignState,
-    Channel,
     EvaluationSettings,
     Evaluator,
     GroupKind,
     Outcome,
-    PaperBatch,
     PaperBatchState,
     Target,
-    TokenSheet,
 )
 from jianfu.org.models import Region, RegionLevel, User
 from jianfu.org.roles import Role
@@ -284,46 +280,6 @@ def campaign_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "evaluation/campaign_form.html", context)
 
 
-def _targets_by_region(campaign: Campaign) -> list[dict[str, Any]]:
-    """How many targets each street and community has, communities under their street."""
-    rows = list(
-        campaign.targets.values(
-            "region_id", "region__name", "region__level", "region__parent__name"
-        )
-        .annotate(count=Count("id"))
-        .order_by("region_id")
-    )
-    return [
-        {
-            "code": row["region_id"],
-            "name": row["region__name"],
-            "street": row["region__parent__name"]
-            if row["region__level"] == RegionLevel.COMMUNITY
-            else "",
-            "count": row["count"],
-        }
-        for row in rows
-    ]
-
-
-def _participation(campaign: Campaign) -> dict[str, int]:
-    """Evaluators and ballots of the whole campaign, counted (never listed by person)."""
-    evaluators = campaign.evaluators.aggregate(
-        total=Count("id"),
-        registered=Count("id", filter=Q(user__isnull=False)),
-        codes=Count("id", filter=Q(code_hash__isnull=False)),
-        codes_used=Count("id", filter=Q(code_used_at__isnull=False)),
-    )
-    ballots = Ballot.objects.filter(campaign=campaign).aggregate(
-        total=Count("id"),
-        voters=Count("evaluator", distinct=True),
-        web=Count("id", filter=Q(channel=Channel.WEB)),
-        code=Count("id", filter=Q(channel=Channel.CODE)),
-        paper=Count("id", filter=Q(channel=Channel.PAPER)),
-    )
-    return {**{f"evaluators_{k}": v for k, v in evaluators.items()}, **ballots}
-
-
 def _render_campaign(
     request: HttpRequest, campaign: Campaign, publish_form: PublishForm | None = None
 ) -> HttpResponse:
@@ -342,8 +298,8 @@ def _render_campaign(
         "campaign": campaign,
         "groups": list(campaign.groups.all()),
         "dimensions": list(campaign.dimensions.all()),
-        "regions": _targets_by_region(campaign),
-        "participation": _participation(campaign),
+        "regions": selectors.targets_by_region(campaign=campaign),
+        "participation": selectors.campaign_participation(campaign=campaign),
         "manager": manager,
         "window_open": campaign.opens_at <= now < campaign.closes_at,
         "window_over": now >= campaign.closes_at,
@@ -543,8 +499,8 @@ def sheet_pdf(request: HttpRequest, sheet_id: int) -> HttpResponse:
     """A token sheet's PDF, for whoever may enrol evaluators in its street or community; the
     codes are on it, so every download is audited."""
     user: User = request.user
-    sheet = TokenSheet.objects.select_related("region", "campaign").filter(pk=sheet_id).first()
-    if sheet is None or not user.has_perm("evaluation.enrol", sheet.region):
+    sheet = selectors.sheet_visible_to(user=user, pk=sheet_id)
+    if sheet is None:
         raise Http404
     audit_record(
         actor=user,
@@ -628,33 +584,6 @@ def paper_template_download(request: HttpRequest, pk: int) -> HttpResponse:
     return _download(content, _("纸质票模板-%(region)s.xlsx") % {"region": region.name}, XLSX)
 
 
-def _batch_rows(batch: PaperBatch) -> list[dict[str, Any]]:
-    """The batch's rows as read from its file, with the target and the evaluator named."""
-    rows = batch.rows or []
-    targets = (
-        Target.objects.filter(pk__in={row["target"] for row in rows})
-        .select_related("admission", "department")
-        .only("title", "admission__number", "department__name")
-        .in_bulk()
-    )
-    evaluators = (
-        Evaluator.objects.filter(pk__in={row["evaluator"] for row in rows})
-        .select_related("user")
-        .only("serial", "region_id", "code_hash", "user__username", "user__display_name")
-        .in_bulk()
-    )
-    return [
-        {
-            "target": targets.get(row["target"]),
-            "evaluator": evaluators.get(row["evaluator"]),
-            "overall": row["overall"],
-            "ratings": {int(k): v for k, v in (row.get("ratings") or {}).items()},
-            "comment": row.get("comment", ""),
-        }
-        for row in rows
-    ]
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def paper_batch(request: HttpRequest, batch_id: int) -> HttpResponse:
@@ -684,7 +613,7 @@ def paper_batch(request: HttpRequest, batch_id: int) -> HttpResponse:
             # The uploader confirming their own batch too: said on the page, not an error page.
             messages.error(request, str(error.message))
         return redirect("evaluation_paper_batch", batch_id=batch.pk)
-    rows = _batch_rows(batch)
+    rows = selectors.paper_batch_rows(batch=batch)
     dimensions = list(batch.campaign.dimensions.all())
     for row in rows:
         row["dimension_ratings"] = [row["ratings"].get(d.position) for d in dimensions]

@@ -8,18 +8,12 @@ import rules
 from jianfu.funds.models import Account, AccountKind, LedgerTransaction, TransactionKind
 from jianfu.org.models import User
 from jianfu.org.roles import Role
-
-
-def _active_unit(user: User):
-    if not user.is_authenticated or not user.is_active:
-        return None
-    unit = user.unit
-    return unit if unit is not None and unit.is_active else None
+from jianfu.org.rules import active_unit
 
 
 def _finance_office_of(user: User, account: Account) -> bool:
     """A finance officer of the account's district (the district's own finance office)."""
-    unit = _active_unit(user)
+    unit = active_unit(user)
     return (
         unit is not None
         and user.has_role(Role.FINANCE_OFFICER)
@@ -37,7 +31,7 @@ def may_transfer(user: User, account: Account) -> bool:
     """From a budget line: its own department's clerk or head, or the district finance office."""
     if account.kind != AccountKind.BUDGET:
         return False
-    unit = _active_unit(user)
+    unit = active_unit(user)
     own = (
         unit is not None
         and unit.pk == account.unit_id
@@ -51,7 +45,7 @@ def may_spend(user: User, account: Account) -> bool:
     """The street keeps its communities' accounts (居财街管) and records their spending."""
     if account.kind not in (AccountKind.COMMUNITY, AccountKind.BASE) or account.parent is None:
         return False
-    unit = _active_unit(user)
+    unit = active_unit(user)
     return (
         unit is not None
         and user.has_role(Role.STREET_OFFICER)

@@ -6,6 +6,14 @@ from jianfu.org.models import Region, Unit, User
 from jianfu.org.roles import Role
 
 
+def active_unit(user: User) -> Unit | None:
+    """The unit a signed-in, active user acts for, if it is active too; else None."""
+    if not user.is_authenticated or not user.is_active:
+        return None
+    unit = user.unit
+    return unit if unit is not None and unit.is_active else None
+
+
 def _within(user: User, code: str | None) -> bool:
     prefix = user.jurisdiction_prefix
     if prefix is None:
