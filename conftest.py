@@ -7,6 +7,7 @@ from django.db import connection
 from django.test import Client
 
 from jianfu.catalog.db_guards import frozen_guard_remove
+from jianfu.certificates.db_guards import seal_guard_remove
 from jianfu.core.db_guards import audit_guard_remove
 from jianfu.evaluation.db_guards import ballot_guard_remove
 from jianfu.funds.db_guards import ledger_guard_remove
@@ -65,6 +66,7 @@ def live_db(transactional_db):
     frozen_guard_remove(connection)
     ledger_guard_remove(connection)
     ballot_guard_remove(connection)
+    seal_guard_remove(connection)
     from jianfu.core.models import AuditRecord
 
     AuditRecord.objects.all().delete()

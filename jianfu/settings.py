@@ -28,6 +28,22 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
+
+
+def _field_key() -> bytes:
+    """The master key for encrypted fields (ID numbers): 32 bytes, from JIANFU_FIELD_KEY (64 hex
+    digits) or generated once and kept in the data folder. Losing it loses every encrypted
+    field, so back it up apart from the database (docs/deployment.md)."""
+    if key := env.str("JIANFU_FIELD_KEY", default=""):
+        return bytes.fromhex(key)
+    key_file = DATA_DIR / "field_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_hex(32))
+        key_file.chmod(0o600)
+    return bytes.fromhex(key_file.read_text().strip())
+
+
+JIANFU_FIELD_KEY = _field_key()
 DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -69,6 +85,8 @@ INSTALLED_APPS = [
     "jianfu.dispatch",
     "jianfu.funds",
     "jianfu.evaluation",
+    "jianfu.certificates",
+    "jianfu.burden",
     "jianfu.api",
 ]
 

@@ -87,5 +87,7 @@ urlpatterns = [
     path("", include("jianfu.dispatch.urls")),
     path("", include("jianfu.funds.urls")),
     path("", include("jianfu.evaluation.urls")),
+    path("", include("jianfu.certificates.urls")),
+    path("", include("jianfu.burden.urls")),
     path("api/v1/", api.urls),
 ]

@@ -8,6 +8,7 @@ def _guards_in_place(sender, using, **kwargs) -> None:
     from django.db import connections
 
     from jianfu.catalog.db_guards import frozen_guard_install, search_index_install
+    from jianfu.certificates.db_guards import SEAL_TABLES, seal_guard_install
     from jianfu.core.db_guards import audit_guard_install
     from jianfu.evaluation.db_guards import BALLOT_TABLES, ballot_guard_install
     from jianfu.funds.db_guards import LEDGER_TABLES, ledger_guard_install
@@ -23,6 +24,8 @@ def _guards_in_place(sender, using, **kwargs) -> None:
         ledger_guard_install(connection)
     if tables.issuperset(BALLOT_TABLES):
         ballot_guard_install(connection)
+    if tables.issuperset(SEAL_TABLES):
+        seal_guard_install(connection)
 
 
 class CoreConfig(AppConfig):

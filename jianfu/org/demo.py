@@ -68,6 +68,8 @@ ACCOUNTS = [
     ("street_officer2", Role.STREET_OFFICER, "城西街道办事处"),
     ("community_officer", Role.COMMUNITY_OFFICER, "钟鼓楼社区居民委员会"),
     ("community_officer2", Role.COMMUNITY_OFFICER, "西林社区居民委员会"),
+    # The community's head, who approves each use of its seal (certificates).
+    ("community_head", Role.COMMUNITY_OFFICER, "钟鼓楼社区居民委员会"),
     ("finance_officer", Role.FINANCE_OFFICER, "市中区财政局"),
     ("auditor", Role.AUDITOR, "市中区审计局"),
     ("evaluator", Role.EVALUATOR, "钟鼓楼社区居民委员会"),
