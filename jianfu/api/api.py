@@ -71,7 +71,9 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 def _register_routers() -> None:
     from jianfu.admission.api import router as admission_router
     from jianfu.api.me import router as me_router
+    from jianfu.burden.api import router as burden_router
     from jianfu.catalog.api import router as catalog_router
+    from jianfu.certificates.api import router as certificates_router
     from jianfu.dispatch.api import router as dispatch_router
     from jianfu.evaluation.api import router as evaluation_router
     from jianfu.funds.api import router as funds_router
@@ -84,6 +86,8 @@ def _register_routers() -> None:
     api.add_router("/", dispatch_router)
     api.add_router("/", funds_router)
     api.add_router("/", evaluation_router)
+    api.add_router("/", certificates_router)
+    api.add_router("/", burden_router)
 
 
 _register_routers()

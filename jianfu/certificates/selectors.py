@@ -15,6 +15,10 @@ from jianfu.org.roles import DISTRICT_ROLES, Role
 from jianfu.org.rules import active_unit
 from jianfu.org.selectors import ancestor_codes
 
+# Who reads certificates: the community's officers (who also take requests and issue), its
+# street's, and the district's offices.
+CERTIFICATE_ROLES = (Role.COMMUNITY_OFFICER, Role.STREET_OFFICER, *DISTRICT_ROLES)
+
 
 def _items_in_force(community: Region, kind: str) -> QuerySet[Item]:
     """Items of the published lists of `kind` for the community's district: its own, those of
