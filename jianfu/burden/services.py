@@ -172,8 +172,10 @@ def _clean(
             except InvalidInput as error:
                 errors.append(str(error.message))
     if "quantity" in values:
+        raw = values.get("quantity")
         try:
-            quantity = int(values.get("quantity") or 1)
+            # Left empty it is one; a typed 0 is an error, not one.
+            quantity = 1 if raw in (None, "") else int(raw)
         except (TypeError, ValueError):
             quantity = 0
         if not 1 <= quantity <= QUANTITY_MAX or (kind != EntryKind.LEDGER and quantity != 1):
@@ -327,6 +329,9 @@ def inventory_entry_end(
     ):
         raise InvalidInput(_("只有纸质台账可以转为电子台账。"), code="not_paper")
     needs_successor = status in (EntryStatus.MERGED, EntryStatus.DIGITISED)
+    if successor is not None:
+        # Checked as stored now, and locked: it may have been ended since the caller read it.
+        successor = InventoryEntry.objects.select_for_update().filter(pk=successor.pk).first()
     if needs_successor:
         if (
             successor is None
@@ -481,3 +486,76 @@ def entries_create_many(
         changes={"source": source, "count": len(created)},
     )
     return created
+
+
+@transaction.atomic
+def ledger_digitise(
+    *,
+    actor: User | None,
+    entry: InventoryEntry,
+    ended_on: dt.date,
+    name: str = "",
+    reason: str = "",
+) -> InventoryEntry:
+    """Turn a paper ledger into a new electronic one in one step: the electronic ledger is
+    recorded from the day of the change, with the paper ledger's department, basis and year,
+    and the paper ledger ends as digitised into it. Returns the electronic ledger."""
+    if not (entry.kind == EntryKind.LEDGER and entry.medium == LedgerMedium.PAPER):
+        raise InvalidInput(_("只有纸质台账可以转为电子台账。"), code="not_paper")
+    electronic = inventory_entry_create(
+        actor=actor,
+        community=entry.community,
+        kind=EntryKind.LEDGER,
+        name=(name or "").strip() or entry.name,
+        department_name=entry.department_name,
+        admission_number=entry.admission.number if entry.admission_id else "",
+        basis_item_key=entry.basis_item_key,
+        medium=LedgerMedium.ELECTRONIC,
+        year=entry.year,
+        since=ended_on,
+        notes=_("由纸质台账“%(name)s”转入") % {"name": entry.name},
+    )
+    inventory_entry_end(
+        actor=actor,
+        entry=entry,
+        status=EntryStatus.DIGITISED,
+        ended_on=ended_on,
+        reason=reason,
+        successor=electronic,
+    )
+    return electronic
+
+
+def month_label(day: dt.date) -> str:
+    """A monthly snapshot's name, "2026年11月", in the installation's language: it is data,
+    kept as written whatever language the worker happens to run in."""
+    from django.conf import settings as django_settings
+    from django.utils import translation
+
+    with translation.override(django_settings.LANGUAGE_CODE):
+        return _("%(year)s年%(month)s月") % {"year": day.year, "month": day.month}
+
+
+def burden_snapshot_monthly(*, on: dt.date | None = None) -> str:
+    """The daily job's monthly step: each district with communities gets its month's computed
+    snapshot ("2026年11月") on the 1st. A district without a computed snapshot this month (the
+    worker was down on the 1st) gets it on the first day the job runs, and one that has one
+    already (the office took it) is left alone, so running the job again changes nothing."""
+    on = on or timezone.localdate()
+    label = month_label(on)
+    community_codes = Region.objects.filter(
+        level=RegionLevel.COMMUNITY, valid_until__isnull=True
+    ).values_list("code", flat=True)
+    district_codes = {code[:6] + "000000" for code in community_codes}
+    taken = 0
+    for district in Region.objects.filter(code__in=district_codes, level=RegionLevel.DISTRICT):
+        done = BurdenSnapshot.objects.filter(
+            community__code__startswith=district.prefix,
+            taken_on__gte=on.replace(day=1),
+            taken_on__lte=on,
+            source=SnapshotSource.COMPUTED,
+        ).exists()
+        if not done:
+            burden_snapshot_take(actor=None, region=district, label=label, on=on)
+            taken += 1
+    return f"{label}: {taken}"

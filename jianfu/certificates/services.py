@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 import secrets
 import uuid
 from collections.abc import Sequence
@@ -33,7 +34,7 @@ from jianfu.certificates.selectors import allowed_items, type_match, type_settin
 from jianfu.core.audit import audit_record
 from jianfu.core.crypto import constant_time_equal, sm3_hex
 from jianfu.core.errors import Conflict, InvalidInput
-from jianfu.core.id_numbers import id_number_open, id_number_seal
+from jianfu.core.id_numbers import id_number_clean, id_number_open, id_number_seal
 from jianfu.core.permissions import require
 from jianfu.org.models import Region, RegionLevel, User
 
@@ -95,6 +96,9 @@ def certificate_request_create(
     if not item_key and not (type_name or "").strip():
         raise InvalidInput(_("请选择或填写申请出具的证明事项。"), code="type_missing")
     match = type_match(community=community, item_key=item_key, type_name=type_name)
+    if not (match.name or "").strip():
+        # A key that is on no list, without a name: nothing says what was asked for.
+        raise InvalidInput(_("请选择或填写申请出具的证明事项。"), code="type_missing")
     request = CertificateRequest(
         community=community,
         type_name=_text(match.name or type_name, _("证明事项"), limit=300),
@@ -239,6 +243,20 @@ def _missing_for_issue(request: CertificateRequest, required: list[str]) -> list
     return missing
 
 
+_ID_LIKE = re.compile(r"(?<![0-9])[0-9]{17}[0-9X](?![0-9])")
+
+
+def _has_id_number(text: str) -> bool:
+    """Whether `text` holds a valid ID number (anyone's), spaces inside it ignored."""
+    for candidate in _ID_LIKE.findall("".join(text.split()).upper()):
+        try:
+            id_number_clean(candidate)
+        except InvalidInput:
+            continue
+        return True
+    return False
+
+
 def _new_code() -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
 
@@ -286,6 +304,13 @@ def certificate_issue(
     statement = _text(statement, _("证明内容"))
     if not statement:
         raise InvalidInput(_("请填写证明内容。"), code="statement_missing")
+    if _has_id_number(statement):
+        # The certificate prints the ID number masked; one typed into the text would be printed,
+        # and kept, in clear.
+        raise InvalidInput(
+            _("证明内容中不能出现完整的公民身份号码：证明上已印有隐去中间8位的号码。"),
+            code="statement_has_id_number",
+        )
     if not 1 <= int(copies) <= 20:
         raise InvalidInput(_("份数应在 1 到 20 之间。"), code="bad_copies")
     if approver.pk == actor.pk or not is_community_officer_of(approver, community):
@@ -327,9 +352,9 @@ def certificate_issue(
         content=_("出具《%(name)s》（%(serial)s）") % {"name": request.type_name, "serial": serial},
         copies=copies,
         approver=approver,
-        approver_name=approver.get_full_name() or approver.username,
+        approver_name=approver.display_name or approver.username,
         handler=actor,
-        handler_name=actor.get_full_name() or actor.username,
+        handler_name=actor.display_name or actor.username,
         requester_name=request.resident_name,
         requester_phone=request.resident_phone,
         certificate=certificate,
@@ -424,6 +449,8 @@ def certificate_verify(*, serial: str, code: str) -> Certificate:
 def id_number_reveal(*, actor: User, request: CertificateRequest, reason: str) -> str:
     """The resident's ID number in clear, for a stated reason that the audit trail keeps."""
     require(actor, "certificates.unmask_id", request.community)
+    # Read again: a copy the caller kept from before an update would hold the old number.
+    request = CertificateRequest.objects.get(pk=request.pk)
     reason = _text(reason, _("查看理由"), limit=300)
     if len(reason) < 4:
         raise InvalidInput(_("请写明查看完整公民身份号码的理由。"), code="reason_missing")
@@ -466,9 +493,9 @@ def seal_use_record(
         content=content,
         copies=copies,
         approver=approver,
-        approver_name=approver.get_full_name() or approver.username,
+        approver_name=approver.display_name or approver.username,
         handler=actor,
-        handler_name=actor.get_full_name() or actor.username,
+        handler_name=actor.display_name or actor.username,
         requester_name=requester_name,
         requester_phone=_phone(requester_phone),
     )

@@ -3,6 +3,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from jianfu.admission.selectors import APPLICATION_ROLES
+from jianfu.burden.selectors import BURDEN_ROLES
+from jianfu.certificates.selectors import CERTIFICATE_ROLES
 from jianfu.core.notifications import notifications_unread
 from jianfu.evaluation.assessment_selectors import ASSESSMENT_ROLES
 from jianfu.evaluation.selectors import EVALUATION_ROLES
@@ -31,6 +33,8 @@ NAVIGATION = [
     (_("评议"), "evaluation_index", EVALUATION_ROLES),
     (_("我的选票"), "evaluation_my_ballots", (Role.EVALUATOR,)),
     (_("派驻机构考核"), "assessment_index", ASSESSMENT_ROLES),
+    (_("开具证明"), "certificates_index", CERTIFICATE_ROLES),
+    (_("负担台账"), "burden_index", BURDEN_ROLES),
     (_("区划管理"), "region_index", "org.manage_regions"),
     (_("单位管理"), "unit_index", "org.manage_units"),
     (_("账号管理"), "account_index", "org.manage_users"),

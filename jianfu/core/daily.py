@@ -24,6 +24,8 @@ logger = logging.getLogger(__name__)
 DAILY_JOBS = {
     "recheck_deliveries": "jianfu.dispatch.services.daily_recheck_deliveries",
     "funding_tripwire": "jianfu.funds.tripwire.daily_funding_tripwire",
+    # Each district's burden snapshot on the 1st of the month (the index's history).
+    "burden_monthly_snapshot": "jianfu.burden.services.burden_snapshot_monthly",
 }
 # name → dotted path of a function of no arguments that runs at every poll, for work due at a
 # given minute rather than a given day (a campaign's voting window ends at 18:00). Each must be

@@ -19,6 +19,7 @@ JOB_RUNNERS = {
     "audit_verify": "jianfu.core.jobs.run_audit_verify",
     "list_import": "jianfu.catalog.jobs.run_list_import",
     "task_fan_out": "jianfu.dispatch.jobs.run_task_fan_out",
+    "burden_import": "jianfu.burden.imports.run_survey_import",
 }
 # A preview keeps its uploaded file so the user can import it without uploading again; a file
 # nobody came back for is dropped after this long.

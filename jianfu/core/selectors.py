@@ -29,6 +29,10 @@ def home_for(*, user: User) -> dict:
         "previous_login": previous_login(user=user),
         "pending": pending_for(user=user),
     }
+    # Imported here: the burden app reads the core app's audit and jobs.
+    from jianfu.burden.selectors import burden_flags_for
+
+    context["burden"] = burden_flags_for(user=user, on=timezone.localdate())
     prefix = user.jurisdiction_prefix
     if user.has_role(Role.SYSTEM_ADMIN):
         context["admin_counts"] = {

@@ -75,6 +75,10 @@ ACCOUNTS = [
     ("evaluator", Role.EVALUATOR, "钟鼓楼社区居民委员会"),
 ]
 
+# Accounts that share a role in one unit need names that tell them apart (the seal log names
+# both the handler and the approver).
+DISPLAY_NAMES = {"community_head": "社区主任（演示）"}
+
 
 def new_demo_password() -> str:
     """A password that meets the policy (12+ characters, four classes), easy to type."""
@@ -138,7 +142,7 @@ def demo_load(*, password: str) -> list[tuple[str, str, str]]:
         account = account_create(
             actor=None,
             username=username,
-            display_name=f"{Role(role).label}（演示）",
+            display_name=DISPLAY_NAMES.get(username, f"{Role(role).label}（演示）"),
             unit=by_name[unit_name],
             roles=[role],
             password=password,

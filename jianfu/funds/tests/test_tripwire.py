@@ -75,7 +75,11 @@ def test_the_tasks_there_become_refusable_and_are_admitted_again_when_the_money_
     assert refused_task.deliveries.get().admitted and kept_task.deliveries.get().admitted
     at(time_machine, DUE + dt.timedelta(days=1))
     with django_capture_on_commit_callbacks(execute=True):
-        assert daily_jobs_run_due() == ["recheck_deliveries", "funding_tripwire"]
+        assert daily_jobs_run_due() == [
+            "recheck_deliveries",
+            "funding_tripwire",
+            "burden_monthly_snapshot",
+        ]
     refused, kept = refused_task.deliveries.get(), kept_task.deliveries.get()
     assert not kept.admitted and kept.reasons == [Reason.FUNDS_OVERDUE]
     # Unadmitted work is refused at once, without review.
@@ -199,10 +203,18 @@ def test_the_command_judges_a_given_day_and_refuses_a_bad_date(personas, budget,
 @pytest.mark.django_db
 def test_each_daily_job_runs_once_a_day(personas, time_machine):
     at(time_machine, dt.date(2026, 5, 1))
-    assert daily_jobs_run_due() == ["recheck_deliveries", "funding_tripwire"]
+    assert daily_jobs_run_due() == [
+        "recheck_deliveries",
+        "funding_tripwire",
+        "burden_monthly_snapshot",
+    ]
     assert daily_jobs_run_due() == []
     at(time_machine, dt.date(2026, 5, 2))
-    assert daily_jobs_run_due() == ["recheck_deliveries", "funding_tripwire"]
+    assert daily_jobs_run_due() == [
+        "recheck_deliveries",
+        "funding_tripwire",
+        "burden_monthly_snapshot",
+    ]
     assert DailyRun.objects.filter(succeeded=True).count() == 4
 
 

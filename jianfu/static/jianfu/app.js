@@ -34,7 +34,27 @@ function renderStackedBar(element) {
   window.addEventListener("resize", () => chart.resize());
 }
 
-const CHARTS = { "audit-daily": renderAuditDaily, "stacked-bar": renderStackedBar };
+// A line chart from {categories: [...], series: [{name, data: [...], axis: 0|1}, ...]}; series
+// with axis 1 are read on a second axis on the right (hours beside counts).
+function renderLines(element) {
+  const data = JSON.parse(document.getElementById(element.dataset.source).textContent);
+  const twoAxes = data.series.some((s) => s.axis === 1);
+  const chart = window.echarts.init(element);
+  chart.setOption({
+    tooltip: { trigger: "axis" },
+    legend: { data: data.series.map((s) => s.name) },
+    // On a phone the legend takes two rows.
+    grid: { left: 45, right: twoAxes ? 55 : 20, top: element.clientWidth < 500 ? 70 : 40, bottom: 30 },
+    xAxis: { type: "category", data: data.categories },
+    yAxis: twoAxes
+      ? [{ type: "value", minInterval: 1 }, { type: "value", minInterval: 1, splitLine: { show: false } }]
+      : { type: "value", minInterval: 1 },
+    series: data.series.map((s) => ({ name: s.name, type: "line", yAxisIndex: twoAxes ? s.axis || 0 : 0, data: s.data })),
+  });
+  window.addEventListener("resize", () => chart.resize());
+}
+
+const CHARTS = { "audit-daily": renderAuditDaily, "stacked-bar": renderStackedBar, lines: renderLines };
 
 document.addEventListener("DOMContentLoaded", () => {
   if (!window.echarts) return;

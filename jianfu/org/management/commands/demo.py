@@ -2,7 +2,9 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from jianfu.admission.demo import admission_demo_load
+from jianfu.burden.demo import burden_demo_load
 from jianfu.catalog.demo import catalog_demo_load
+from jianfu.certificates.demo import certificates_demo_load
 from jianfu.core.audit import audit_context
 from jianfu.dispatch.demo import dispatch_demo_load
 from jianfu.evaluation.demo import evaluation_demo_load
@@ -13,7 +15,7 @@ LOGINS_FILE = "demo-logins.txt"
 
 
 class Command(BaseCommand):
-    help = "Load the demo regions, units, accounts, lists, admissions, tasks, money and evaluations into an empty database and print the logins."
+    help = "Load the demo regions, units, accounts, lists, admissions, tasks, money, evaluations, certificates and burden inventories into an empty database and print the logins."
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -37,6 +39,8 @@ class Command(BaseCommand):
             rows += dispatch_demo_load(password=password)
             rows += funds_demo_load(password=password)
             evaluation_demo_load()
+            rows += certificates_demo_load(password=password)
+            rows += burden_demo_load(password=password)
         width = max(len(username) for username, *_rest in rows)
         lines = [
             "演示账号 · Demo logins  (http://127.0.0.1:8000/login/)",
