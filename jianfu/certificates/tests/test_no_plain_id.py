@@ -33,14 +33,22 @@ def pdf_text(pdf: bytes) -> str:
     return done.stdout.decode()
 
 
-def all_loggers_at_debug(caplog) -> None:
-    """caplog's handler hears the root logger; loggers that do not propagate get it too."""
+@pytest.fixture
+def all_loggers_at_debug(caplog):
+    """caplog's handler hears the root logger; loggers that do not propagate get it too. Every
+    logger's level and handlers are put back afterwards: a logger left at DEBUG makes later
+    tests' pages log (and query) more."""
+    loggers = [logging.getLogger(name) for name in list(logging.root.manager.loggerDict)]
+    saved = [(logger, logger.level, list(logger.handlers)) for logger in loggers]
     caplog.set_level(logging.DEBUG)
-    for name in list(logging.root.manager.loggerDict):
-        logger = logging.getLogger(name)
+    for logger in loggers:
         logger.setLevel(logging.DEBUG)
         if not logger.propagate:
             logger.addHandler(caplog.handler)
+    yield
+    for logger, level, handlers in saved:
+        logger.setLevel(level)
+        logger.handlers[:] = handlers
 
 
 def found_in(text: str, numbers: list[str]) -> list[str]:
@@ -51,9 +59,8 @@ def found_in(text: str, numbers: list[str]) -> list[str]:
 
 @pytest.mark.django_db
 def test_no_plain_id_number_reaches_a_log_an_audit_record_an_error_or_a_paper(
-    personas, community, allowed_item, caplog
+    personas, community, allowed_item, caplog, all_loggers_at_debug
 ):
-    all_loggers_at_debug(caplog)
     # Every statement and its parameters are logged, as a verbose deployment would.
     connection.force_debug_cursor = True
     errors: list[DomainError] = []
