@@ -215,7 +215,7 @@ def test_each_daily_job_runs_once_a_day(personas, time_machine):
         "funding_tripwire",
         "burden_monthly_snapshot",
     ]
-    assert DailyRun.objects.filter(succeeded=True).count() == 4
+    assert DailyRun.objects.filter(succeeded=True).count() == 6
 
 
 @pytest.mark.django_db
