@@ -416,31 +416,6 @@ def _digest(figures: dict[str, dict]) -> str:
     return hashlib.sha256(json.dumps(rows, sort_keys=True).encode()).hexdigest()
 
 
-def _best_of(run, connection, *, count_statements: bool = False) -> tuple[dict, object]:
-    """Run INNER_RUNS times: the fastest counts; the first (coldest) is kept too."""
-    runs, value = [], None
-    counted = {"queries": 0}
-
-    def count(execute, sql, params, many, context):
-        counted["queries"] += 1
-        return execute(sql, params, many, context)
-
-    for _ in range(INNER_RUNS):
-        counted["queries"] = 0
-        if count_statements:
-            with connection.execute_wrapper(count), harness.measure() as result:
-                value = run()
-        else:
-            with harness.measure() as result:
-                value = run()
-        result["queries"] = counted["queries"]
-        runs.append(result)
-    best = min(runs, key=lambda r: r["seconds"])
-    best["first_seconds"] = runs[0]["seconds"]
-    best["all_seconds"] = [r["seconds"] for r in runs]
-    return best, value
-
-
 def _measured_communities():
     from jianfu.org.models import Region
 
@@ -456,8 +431,8 @@ def child_ours(spec: dict) -> dict:
     from jianfu.burden.index import burden_figures
 
     communities = _measured_communities()
-    result, figures = _best_of(
-        lambda: burden_figures(communities, on=ON), connection, count_statements=True
+    result, figures = harness.best_of(
+        INNER_RUNS, lambda: burden_figures(communities, on=ON), connection, count_statements=True
     )
     result["digest"] = _digest({code: f.as_dict() for code, f in figures.items()})
     result["communities"] = len(figures)
@@ -604,7 +579,7 @@ def child_floor(spec: dict) -> dict:
             cursor.close()
             return rows
 
-        best, rows = _best_of(run, connection)
+        best, rows = harness.best_of(INNER_RUNS, run, connection)
         variants[variant] = best
         digests.add(_digest(_floor_figures(codes, rows)))
     assert len(digests) == 1, "the floor's formulations disagree"

@@ -539,31 +539,6 @@ FLOOR_VARIANTS = {
 }
 
 
-def _best_of(run, connection, *, count_statements: bool = False) -> tuple[dict, object]:
-    """Run INNER_RUNS times: the fastest counts; the first (coldest) is kept too."""
-    runs, value = [], None
-    counted = {"queries": 0}
-
-    def count(execute, sql, params, many, context):
-        counted["queries"] += 1
-        return execute(sql, params, many, context)
-
-    for _ in range(INNER_RUNS):
-        counted["queries"] = 0
-        if count_statements:
-            with connection.execute_wrapper(count), harness.measure() as result:
-                value = run()
-        else:
-            with harness.measure() as result:
-                value = run()
-        result["queries"] = counted["queries"]
-        runs.append(result)
-    best = min(runs, key=lambda r: r["seconds"])
-    best["first_seconds"] = runs[0]["seconds"]
-    best["all_seconds"] = [r["seconds"] for r in runs]
-    return best, value
-
-
 def _connection(spec: dict):
     """Django set up in this child; with --sqlite-mmap, SQLite reads the file through mmap."""
     connection = harness.django_setup()
@@ -581,7 +556,9 @@ def child_ours(spec: dict) -> dict:
     from jianfu.evaluation.tally import tally_campaign
 
     campaign = Campaign.objects.get(pk=spec["campaign"])
-    result, tallies = _best_of(lambda: tally_campaign(campaign), connection, count_statements=True)
+    result, tallies = harness.best_of(
+        INNER_RUNS, lambda: tally_campaign(campaign), connection, count_statements=True
+    )
     result["digest"] = _ours_digest(tallies)
     result["rows"] = sum(len(t.groups) for t in tallies.values())
     result["targets"] = len(tallies)
@@ -612,7 +589,7 @@ def child_floor(spec: dict) -> dict:
             cursor.close()
             return rows
 
-        best, rows = _best_of(run, connection)
+        best, rows = harness.best_of(INNER_RUNS, run, connection)
         variants[variant] = best
         digests.add(_floor_digest(rows, weights))
     assert len(digests) == 1, "the floor's formulations disagree"

@@ -362,6 +362,32 @@ def measure() -> Iterator[dict]:
     result["after"] = memory()
 
 
+def best_of(times: int, run, connection, *, count_statements: bool = False) -> tuple[dict, object]:
+    """Run `run` `times` times: the fastest counts; the first (coldest) is kept too, and with
+    `count_statements` the statements each run sent."""
+    runs, value = [], None
+    counted = {"queries": 0}
+
+    def count(execute, sql, params, many, context):
+        counted["queries"] += 1
+        return execute(sql, params, many, context)
+
+    for _ in range(times):
+        counted["queries"] = 0
+        if count_statements:
+            with connection.execute_wrapper(count), measure() as result:
+                value = run()
+        else:
+            with measure() as result:
+                value = run()
+        result["queries"] = counted["queries"]
+        runs.append(result)
+    best = min(runs, key=lambda r: r["seconds"])
+    best["first_seconds"] = runs[0]["seconds"]
+    best["all_seconds"] = [r["seconds"] for r in runs]
+    return best, value
+
+
 def timed_raw_insert(connection, *, table: str, columns: Sequence[str], rows: list[tuple]) -> float:
     """The floor: insert rows the fastest raw way, in one transaction; return the seconds taken.
 

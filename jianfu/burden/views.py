@@ -59,6 +59,15 @@ def _entry_or_404(request: HttpRequest, pk: int) -> InventoryEntry:
     return entry
 
 
+def _editable_entry(request: HttpRequest, pk: int) -> tuple[InventoryEntry, str]:
+    """An entry the user may edit (404 outside their jurisdiction, 403 without the right),
+    and the address of its inventory to go back to."""
+    entry = _entry_or_404(request, pk)
+    if not request.user.has_perm("burden.edit", entry.community):
+        raise PermissionDenied
+    return entry, _inventory_url(entry.community, entry.kind)
+
+
 def _office_district_or_403(user: User) -> Region:
     district = selectors.office_district_of(user=user)
     if district is None:
@@ -211,10 +220,7 @@ def inventory(request: HttpRequest, code: str, kind: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def entry_edit(request: HttpRequest, pk: int) -> HttpResponse:
     user: User = request.user
-    entry = _entry_or_404(request, pk)
-    if not user.has_perm("burden.edit", entry.community):
-        raise PermissionDenied
-    back = _inventory_url(entry.community, entry.kind)
+    entry, back = _editable_entry(request, pk)
     if entry.status != EntryStatus.ACTIVE:
         messages.error(request, _("已清理的条目不能修改。"))
         return redirect(back)
@@ -241,10 +247,7 @@ def entry_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def entry_end(request: HttpRequest, pk: int) -> HttpResponse:
     user: User = request.user
-    entry = _entry_or_404(request, pk)
-    if not user.has_perm("burden.edit", entry.community):
-        raise PermissionDenied
-    back = _inventory_url(entry.community, entry.kind)
+    entry, back = _editable_entry(request, pk)
     if entry.status != EntryStatus.ACTIVE:
         messages.error(request, _("该条目已清理。"))
         return redirect(back)
