@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "jianfu.evaluation",
     "jianfu.certificates",
     "jianfu.burden",
+    "jianfu.reports",
     "jianfu.api",
 ]
 

@@ -26,6 +26,8 @@ DAILY_JOBS = {
     "funding_tripwire": "jianfu.funds.tripwire.daily_funding_tripwire",
     # Each district's burden snapshot on the 1st of the month (the index's history).
     "burden_monthly_snapshot": "jianfu.burden.services.burden_snapshot_monthly",
+    # The dashboards', the portal's and the notice's figures (after the month's snapshot).
+    "stats_refresh": "jianfu.reports.services.stats_refresh_nightly",
 }
 # name → dotted path of a function of no arguments that runs at every poll, for work due at a
 # given minute rather than a given day (a campaign's voting window ends at 18:00). Each must be

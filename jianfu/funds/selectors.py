@@ -829,3 +829,37 @@ def ledger_problems() -> list[str]:
                 % {"id": reversal.pk, "original": reversal.reverses_id}
             )
     return problems
+
+
+# ---------------------------------------------------------------------------------------------
+# The departments' funding delivery (the scorecards)
+
+
+def funding_by_department(*, prefix: str, year: int) -> dict[int, tuple[int, int]]:
+    """Department id → (committed, transferred) in fen for the year, over the communities whose
+    code starts with `prefix`: what each department's admissions promised them, pro-rated by
+    term, and what arrived; two queries."""
+    scope = AdmissionScope.objects.filter(
+        region__code__startswith=prefix,
+        admission__valid_from__lte=dt.date(year, 12, 31),
+        admission__valid_until__gte=dt.date(year, 1, 1),
+    ).values_list(
+        "admission__department_id",
+        "funding_fen",
+        "revoked_on",
+        "admission__valid_from",
+        "admission__valid_until",
+    )
+    money: dict[int, list[int]] = {}
+    for department_id, funding, revoked_on, valid_from, valid_until in scope:
+        term = Admission(valid_from=valid_from, valid_until=valid_until)
+        cell = money.setdefault(department_id, [0, 0])
+        cell[0] += committed_fen(funding, term, year, revoked_on)
+    postings = Posting.objects.filter(
+        account__region__code__startswith=prefix,
+        admission__isnull=False,
+        transaction__year=year,
+    )
+    for row in _arrived_and_spent(postings, "admission__department_id"):
+        money.setdefault(row["admission__department_id"], [0, 0])[1] += row["arrived"]
+    return {department_id: (cell[0], cell[1]) for department_id, cell in money.items()}

@@ -79,6 +79,7 @@ def test_the_tasks_there_become_refusable_and_are_admitted_again_when_the_money_
             "recheck_deliveries",
             "funding_tripwire",
             "burden_monthly_snapshot",
+            "stats_refresh",
         ]
     refused, kept = refused_task.deliveries.get(), kept_task.deliveries.get()
     assert not kept.admitted and kept.reasons == [Reason.FUNDS_OVERDUE]
@@ -207,6 +208,7 @@ def test_each_daily_job_runs_once_a_day(personas, time_machine):
         "recheck_deliveries",
         "funding_tripwire",
         "burden_monthly_snapshot",
+        "stats_refresh",
     ]
     assert daily_jobs_run_due() == []
     at(time_machine, dt.date(2026, 5, 2))
@@ -214,8 +216,9 @@ def test_each_daily_job_runs_once_a_day(personas, time_machine):
         "recheck_deliveries",
         "funding_tripwire",
         "burden_monthly_snapshot",
+        "stats_refresh",
     ]
-    assert DailyRun.objects.filter(succeeded=True).count() == 6
+    assert DailyRun.objects.filter(succeeded=True).count() == 8
 
 
 @pytest.mark.django_db

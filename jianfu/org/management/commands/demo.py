@@ -10,6 +10,7 @@ from jianfu.dispatch.demo import dispatch_demo_load
 from jianfu.evaluation.demo import evaluation_demo_load
 from jianfu.funds.demo import funds_demo_load
 from jianfu.org.demo import database_has_data, demo_load, new_demo_password
+from jianfu.reports.demo import reports_demo_load
 
 LOGINS_FILE = "demo-logins.txt"
 
@@ -41,6 +42,7 @@ class Command(BaseCommand):
             evaluation_demo_load()
             rows += certificates_demo_load(password=password)
             rows += burden_demo_load(password=password)
+            reports_demo_load()
         width = max(len(username) for username, *_rest in rows)
         lines = [
             "演示账号 · Demo logins  (http://127.0.0.1:8000/login/)",

@@ -1,0 +1,360 @@
+"""Reading the figures: one set of selectors for the dashboards, the API, the public portal and
+the annual notice, so a figure is the same wherever it is shown.
+
+Every read is of the precomputed rows (jianfu.reports.models); `as_of` says when they were
+computed. The dicts of `region_dict` and `department_dict` are the one machine-readable form
+(the API, the daily dump and the notice's workbook).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db.models import QuerySet
+
+from jianfu.burden.index import Comparison, Figures, compare
+from jianfu.org.models import Region, RegionLevel, Unit, UnitType, User
+from jianfu.org.roles import DISTRICT_ROLES, Role
+from jianfu.org.rules import active_unit
+from jianfu.reports.models import DepartmentFigures, RegionFigures, StatsRefresh
+from jianfu.reports.rules import DEPARTMENT_ROLES
+
+# The figures of a department's row that are counts, summed across districts.
+DEPARTMENT_COUNTS = (
+    "admissions_granted",
+    "admissions_in_force",
+    "admissions_revoked",
+    "dispatches",
+    "unadmitted_dispatches",
+    "deliveries",
+    "unadmitted_deliveries",
+    "refusals",
+    "refusals_of_unadmitted",
+    "late_completions",
+    "overdue_open",
+    "funds_committed_fen",
+    "funds_transferred_fen",
+    "targets",
+    "targets_revoked",
+    "rated_targets",
+    "satisfaction_sum",
+)
+
+
+def as_of() -> dt.datetime | None:
+    """When the figures were last computed (the end of the last finished refresh)."""
+    run = StatsRefresh.objects.filter(finished_at__isnull=False).order_by("-finished_at").first()
+    return run.finished_at if run is not None else None
+
+
+def stats_years() -> list[int]:
+    """The years that have figures, latest first."""
+    return sorted(
+        set(RegionFigures.objects.values_list("year", flat=True).distinct().order_by()),
+        reverse=True,
+    )
+
+
+def default_year(years: list[int]) -> int | None:
+    """The year a page opens on: this year if counted, else the latest counted."""
+    return years[0] if years else None
+
+
+# Regions -----------------------------------------------------------------------------------
+
+
+@dataclass
+class RegionStats:
+    """A region's figures for a year, with what follows from them."""
+
+    row: RegionFigures
+
+    @property
+    def region(self) -> Region:
+        return self.row.region
+
+    @property
+    def figures(self) -> Figures:
+        return Figures(**self.row.burden)
+
+    @property
+    def baseline(self) -> Figures | None:
+        return Figures(**self.row.baseline) if self.row.baseline is not None else None
+
+    @property
+    def comparable(self) -> Figures | None:
+        return Figures(**self.row.comparable) if self.row.comparable is not None else None
+
+    @property
+    def comparisons(self) -> list[Comparison]:
+        """Before (the baselines) and after (the same communities now), per reducible figure."""
+        if self.row.comparable is None:
+            return compare(self.figures, None)
+        return compare(self.comparable, self.baseline)
+
+    @property
+    def reductions(self) -> dict[str, float | None]:
+        return {c.name: c.reduction for c in self.comparisons}
+
+    @property
+    def funds_delivery_rate(self) -> float | None:
+        figures = self.figures
+        if not figures.funds_committed_fen:
+            return None
+        return figures.funds_transferred_fen / figures.funds_committed_fen
+
+    @property
+    def unadmitted_rate(self) -> float | None:
+        row = self.row
+        return row.unadmitted_deliveries / row.deliveries if row.deliveries else None
+
+
+def region_stats(*, region: Region, year: int) -> RegionStats | None:
+    """The region's figures for the year, None if not computed (yet)."""
+    row = RegionFigures.objects.select_related("region").filter(region=region, year=year).first()
+    return RegionStats(row) if row is not None else None
+
+
+def children_stats(*, region: Region, year: int) -> list[RegionStats]:
+    """The figures of the regions one level below (a district's streets, a street's
+    communities; a city's districts), by code."""
+    rows = (
+        RegionFigures.objects.select_related("region")
+        .filter(parent_code=region.code, year=year)
+        .order_by("region_id")
+    )
+    return [RegionStats(row) for row in rows]
+
+
+def region_history(*, region: Region) -> list[RegionStats]:
+    """The region's figures for every counted year, oldest first (the charts over time)."""
+    rows = RegionFigures.objects.select_related("region").filter(region=region).order_by("year")
+    return [RegionStats(row) for row in rows]
+
+
+def region_path(region: Region) -> list[Region]:
+    """The regions above this one that have figures, top first (the drill-down's breadcrumb)."""
+    codes = []
+    code = region.parent_id
+    seen = 0
+    while code and seen < len(RegionLevel.values):
+        codes.append(code)
+        code = Region.objects.filter(code=code).values_list("parent_id", flat=True).first()
+        seen += 1
+    counted = set(
+        RegionFigures.objects.filter(region_id__in=codes).values_list("region_id", flat=True)
+    )
+    regions = Region.objects.in_bulk([c for c in codes if c in counted])
+    return [regions[c] for c in reversed(codes) if c in regions]
+
+
+def stats_root_of(*, user: User) -> Region | None:
+    """The region a signed-in user's dashboard opens on: the district for its offices and
+    departments, the street for its officers, the community for its officers."""
+    unit = active_unit(user)
+    if unit is None:
+        return None
+    if user.has_role(*DISTRICT_ROLES, *DEPARTMENT_ROLES) and unit.district_code:
+        return Region.objects.filter(code=unit.district_code, level=RegionLevel.DISTRICT).first()
+    region = unit.region
+    if region is None:
+        return None
+    if user.has_role(Role.STREET_OFFICER) and region.level == RegionLevel.STREET:
+        return region
+    if user.has_role(Role.COMMUNITY_OFFICER) and region.level == RegionLevel.COMMUNITY:
+        return region
+    return None
+
+
+def region_visible_to(*, user: User, code: str) -> Region | None:
+    """The region of that code if the user may read its figures; else None (a 404)."""
+    region = Region.objects.filter(code=code).first()
+    if region is None or not user.has_perm("reports.read_region", region):
+        return None
+    return region
+
+
+def public_regions() -> QuerySet[Region]:
+    """The regions the public portal opens on: every district, city and province counted."""
+    counted = RegionFigures.objects.filter(
+        level__in=[RegionLevel.PROVINCE, RegionLevel.CITY, RegionLevel.DISTRICT]
+    ).values("region_id")
+    return Region.objects.filter(code__in=counted).order_by("code")
+
+
+def public_region(code: str) -> Region | None:
+    """A region the portal shows: a counted one at any level (community figures are not
+    personal data: they are what the reform publishes)."""
+    if not RegionFigures.objects.filter(region_id=code).exists():
+        return None
+    return Region.objects.filter(code=code).first()
+
+
+# Departments -------------------------------------------------------------------------------
+
+
+@dataclass
+class DepartmentStats:
+    """A department's record over one district, or summed over a city's or province's."""
+
+    department: Unit
+    districts: list[str] = field(default_factory=list)
+    applications: dict[str, int] = field(default_factory=dict)
+    admissions_granted: int = 0
+    admissions_in_force: int = 0
+    admissions_revoked: int = 0
+    dispatches: int = 0
+    unadmitted_dispatches: int = 0
+    deliveries: int = 0
+    unadmitted_deliveries: int = 0
+    refusals: int = 0
+    refusals_of_unadmitted: int = 0
+    late_completions: int = 0
+    overdue_open: int = 0
+    funds_committed_fen: int = 0
+    funds_transferred_fen: int = 0
+    targets: int = 0
+    targets_revoked: int = 0
+    rated_targets: int = 0
+    satisfaction_sum: float = 0.0
+
+    @property
+    def delivery_rate(self) -> float | None:
+        """经费到位率."""
+        if not self.funds_committed_fen:
+            return None
+        return self.funds_transferred_fen / self.funds_committed_fen
+
+    @property
+    def unadmitted_rate(self) -> float | None:
+        return self.unadmitted_deliveries / self.deliveries if self.deliveries else None
+
+    @property
+    def satisfaction(self) -> float | None:
+        return self.satisfaction_sum / self.rated_targets if self.rated_targets else None
+
+    @property
+    def applications_total(self) -> int:
+        return sum(self.applications.values())
+
+    def add(self, row: DepartmentFigures) -> None:
+        self.districts.append(row.district_id)
+        for name in DEPARTMENT_COUNTS:
+            setattr(self, name, getattr(self, name) + getattr(row, name))
+        for state, n in row.applications.items():
+            self.applications[state] = self.applications.get(state, 0) + n
+
+
+def _department_order(row: DepartmentStats) -> tuple:
+    # The departments pushing unadmitted work come first: what the district head looks for.
+    return (-row.unadmitted_deliveries, -row.refusals, row.department.sort_key, row.department.pk)
+
+
+def department_stats(
+    *, region: Region, year: int, department: Unit | None = None
+) -> list[DepartmentStats]:
+    """Each department's record in the region's district (a city's or province's: summed over
+    its districts; a street's or community's: its district's), worst first; one query."""
+    rows = DepartmentFigures.objects.select_related("department").filter(year=year)
+    if LEVEL_ORDER_INDEX[region.level] >= LEVEL_ORDER_INDEX[RegionLevel.DISTRICT]:
+        rows = rows.filter(district_id=region.district_code)
+    else:
+        rows = rows.filter(district__code__startswith=region.prefix)
+    if department is not None:
+        rows = rows.filter(department=department)
+    merged: dict[int, DepartmentStats] = {}
+    for row in rows.order_by("district_id"):
+        stats = merged.get(row.department_id)
+        if stats is None:
+            stats = merged[row.department_id] = DepartmentStats(row.department)
+        stats.add(row)
+    return sorted(merged.values(), key=_department_order)
+
+
+def department_history(
+    *, department: Unit, within: Region | None = None
+) -> list[tuple[int, DepartmentStats]]:
+    """(year, the department's record) for every counted year, oldest first: its own scorecard
+    over time, over every district it worked in (or one)."""
+    rows = DepartmentFigures.objects.select_related("department").filter(department=department)
+    if within is not None:
+        rows = rows.filter(district__code__startswith=within.prefix)
+    by_year: dict[int, DepartmentStats] = {}
+    for row in rows.order_by("year", "district_id"):
+        by_year.setdefault(row.year, DepartmentStats(department)).add(row)
+    return sorted(by_year.items())
+
+
+def department_of(*, user: User) -> Unit | None:
+    """The department a department user acts for (their own scorecard)."""
+    unit = active_unit(user)
+    if unit is None or not user.has_role(*DEPARTMENT_ROLES) or unit.type != UnitType.DEPARTMENT:
+        return None
+    return unit
+
+
+LEVEL_ORDER_INDEX = {level: index for index, level in enumerate(RegionLevel.values)}
+
+
+# The one machine-readable form -------------------------------------------------------------
+
+
+def _percent(rate: float | None) -> float | None:
+    return None if rate is None else round(rate * 100, 1)
+
+
+def region_dict(stats: RegionStats) -> dict:
+    """A region's figures as plain data (API, dump, workbook). Money in fen, rates in percent
+    to one decimal."""
+    row = stats.row
+    return {
+        "region": {"code": row.region_id, "name": row.region.name, "level": row.level},
+        "year": row.year,
+        "on": row.on.isoformat(),
+        "computed_at": row.computed_at.isoformat(),
+        "communities": row.communities,
+        "communities_with_baseline": row.with_baseline,
+        "burden": row.burden,
+        "baseline": row.baseline,
+        "comparable": row.comparable,
+        "reduction_percent": {c.name: c.reduction for c in stats.comparisons},
+        "admissions_in_force": row.admissions_in_force,
+        "deliveries": row.deliveries,
+        "unadmitted_deliveries": row.unadmitted_deliveries,
+        "refusals": row.refusals,
+        "refusals_pending": row.refusals_pending,
+        "funds_delivery_percent": _percent(stats.funds_delivery_rate),
+        "evaluation": {
+            "targets": row.targets,
+            "revoked": row.targets_revoked,
+            "satisfaction_percent": _percent(row.satisfaction),
+        },
+    }
+
+
+def department_dict(stats: DepartmentStats) -> dict:
+    """A department's record as plain data (API, dump, workbook)."""
+    return {
+        "department": {"id": stats.department.pk, "name": stats.department.name},
+        "applications": stats.applications,
+        "admissions_granted": stats.admissions_granted,
+        "admissions_in_force": stats.admissions_in_force,
+        "admissions_revoked": stats.admissions_revoked,
+        "dispatches": stats.dispatches,
+        "unadmitted_dispatches": stats.unadmitted_dispatches,
+        "deliveries": stats.deliveries,
+        "unadmitted_deliveries": stats.unadmitted_deliveries,
+        "refusals": stats.refusals,
+        "refusals_of_unadmitted": stats.refusals_of_unadmitted,
+        "late_completions": stats.late_completions,
+        "overdue_open": stats.overdue_open,
+        "funds_committed_fen": stats.funds_committed_fen,
+        "funds_transferred_fen": stats.funds_transferred_fen,
+        "funds_delivery_percent": _percent(stats.delivery_rate),
+        "evaluation": {
+            "targets": stats.targets,
+            "revoked": stats.targets_revoked,
+            "satisfaction_percent": _percent(stats.satisfaction),
+        },
+    }
