@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "jianfu.certificates",
     "jianfu.burden",
     "jianfu.reports",
+    "jianfu.portal",
     "jianfu.api",
 ]
 

@@ -89,5 +89,8 @@ urlpatterns = [
     path("", include("jianfu.evaluation.urls")),
     path("", include("jianfu.certificates.urls")),
     path("", include("jianfu.burden.urls")),
+    path("", include("jianfu.reports.urls")),
+    path("", include("jianfu.reports.notice_urls")),
+    path("", include("jianfu.portal.urls")),
     path("api/v1/", api.urls),
 ]

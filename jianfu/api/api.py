@@ -78,6 +78,8 @@ def _register_routers() -> None:
     from jianfu.evaluation.api import router as evaluation_router
     from jianfu.funds.api import router as funds_router
     from jianfu.org.api import router as org_router
+    from jianfu.reports.api import router as stats_router
+    from jianfu.reports.notice_api import router as notice_router
 
     api.add_router("/", me_router)
     api.add_router("/", org_router)
@@ -88,6 +90,8 @@ def _register_routers() -> None:
     api.add_router("/", evaluation_router)
     api.add_router("/", certificates_router)
     api.add_router("/", burden_router)
+    api.add_router("/", stats_router)
+    api.add_router("/", notice_router)
 
 
 _register_routers()

@@ -20,6 +20,8 @@ JOB_RUNNERS = {
     "list_import": "jianfu.catalog.jobs.run_list_import",
     "task_fan_out": "jianfu.dispatch.jobs.run_task_fan_out",
     "burden_import": "jianfu.burden.imports.run_survey_import",
+    "stats_refresh": "jianfu.reports.jobs.run_stats_refresh",
+    "notice_generate": "jianfu.reports.notice_jobs.run_notice_generate",
 }
 # A preview keeps its uploaded file so the user can import it without uploading again; a file
 # nobody came back for is dropped after this long.
