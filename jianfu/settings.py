@@ -239,6 +239,11 @@ CACHES = {
 # The address residents reach Jianfu at (e.g. https://jianfu.example.gov.cn), printed into the
 # QR codes of token sheets; without it the address the sheet was requested at is used.
 JIANFU_SITE_URL = env.str("JIANFU_SITE_URL", default="").rstrip("/")
+# The site's licensed official-document fonts (方正小标宋简体, 仿宋_GB2312, 楷体_GB2312 …): their
+# .ttf/.otf files here are embedded in the annual notice; without them it prints in Noto CJK.
+JIANFU_OFFICIAL_FONTS_DIR = Path(
+    env.str("JIANFU_OFFICIAL_FONTS_DIR", default=str(DATA_DIR / "fonts"))
+).resolve()
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 

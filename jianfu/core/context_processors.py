@@ -14,6 +14,17 @@ from jianfu.org.roles import DISTRICT_ROLES, Role
 # (label, url name, who sees it: a permission, a tuple of roles, or None for every logged-in user)
 NAVIGATION = [
     (_("首页"), "home", None),
+    (
+        _("减负成效"),
+        "stats_home",
+        (
+            *DISTRICT_ROLES,
+            Role.DEPT_CLERK,
+            Role.DEPT_HEAD,
+            Role.STREET_OFFICER,
+            Role.COMMUNITY_OFFICER,
+        ),
+    ),
     (_("清单"), "catalog_index", "catalog.view_lists"),
     (_("准入申请"), "application_index", APPLICATION_ROLES),
     (_("准入登记"), "admission_index", None),
@@ -21,6 +32,8 @@ NAVIGATION = [
     (_("任务收件箱"), "inbox", (Role.COMMUNITY_OFFICER, Role.STREET_OFFICER)),
     (_("拒绝审核"), "refusal_reviews", (Role.STREET_OFFICER, Role.GROUP_SECRETARY)),
     (_("违规统计"), "violations", DISTRICT_ROLES),
+    # The annual notice (通报): the group office makes it, the district's offices read it.
+    (_("年度通报"), "notice_index", DISTRICT_ROLES),
     (_("经费账户"), "funds_accounts", FUNDS_ROLES),
     (_("社区经费"), "funds_community", (Role.COMMUNITY_OFFICER,)),
     # A community reads its own money under 社区经费; the report is for those who oversee it.

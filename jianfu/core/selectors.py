@@ -33,6 +33,10 @@ def home_for(*, user: User) -> dict:
     from jianfu.burden.selectors import burden_flags_for
 
     context["burden"] = burden_flags_for(user=user, on=timezone.localdate())
+    # The figures' headline (减负成效), read from the precomputed rows.
+    from jianfu.reports.selectors import headline_for
+
+    context["stats_headline"] = headline_for(user=user)
     prefix = user.jurisdiction_prefix
     if user.has_role(Role.SYSTEM_ADMIN):
         context["admin_counts"] = {

@@ -274,8 +274,11 @@ def departments_for_violations(*, user: User | None, district_code: str = "") ->
 def _working_in(departments: QuerySet[Unit], prefix: str) -> QuerySet[Unit]:
     """The departments of the region with this code prefix, and those above it whose tasks
     reached it."""
-    reached = Delivery.objects.filter(region__code__startswith=prefix).values("task_id")
-    sent_there = Task.objects.filter(pk__in=reached).values("department_id")
+    # Straight from the deliveries: a subquery of tasks by delivery made PostgreSQL's planner
+    # misjudge the rows and pick a plan a hundred times slower (benchmarks/stats.py).
+    sent_there = Delivery.objects.filter(region__code__startswith=prefix).values(
+        "task__department_id"
+    )
     return departments.filter(Q(district_code__startswith=prefix) | Q(pk__in=sent_there))
 
 

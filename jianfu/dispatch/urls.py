@@ -1,6 +1,7 @@
 from django.urls import path
 
 from jianfu.dispatch import views
+from jianfu.reports import views as reports_views
 
 urlpatterns = [
     path("tasks/", views.task_index, name="task_index"),
@@ -17,5 +18,6 @@ urlpatterns = [
         views.delivery_action,
         name="delivery_action",
     ),
-    path("public/scorecard/", views.public_scorecard, name="public_scorecard"),
+    # The departments' public scorecard reads the precomputed figures (jianfu.reports).
+    path("public/scorecard/", reports_views.public_scorecard, name="public_scorecard"),
 ]

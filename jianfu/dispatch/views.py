@@ -44,7 +44,7 @@ from jianfu.dispatch.models import (
     TaskStatus,
 )
 from jianfu.funds import selectors as funds_selectors
-from jianfu.org.models import Region, RegionLevel, Unit, UnitType, User
+from jianfu.org.models import Region, RegionLevel, UnitType, User
 from jianfu.org.roles import DISTRICT_ROLES, Role
 
 PAGE_SIZE = 50
@@ -536,29 +536,6 @@ def violations(request: HttpRequest) -> HttpResponse:
         "own_department": user.unit if not user.has_role(*DISTRICT_ROLES) else None,
     }
     return render(request, "dispatch/violations.html", context)
-
-
-def public_scorecard(request: HttpRequest) -> HttpResponse:
-    """Each department's dispatches, unadmitted work and refusals, for everyone (no login)."""
-    year = year_from(request.GET.get("year"))
-    districts = selectors.districts_of(Unit.objects.filter(type=UnitType.DEPARTMENT))
-    wanted = request.GET.get("district", "")
-    district = next((d for d in districts if d.code == wanted), None) or selectors.busiest_district(
-        districts, year
-    )
-    rows = []
-    if district is not None:
-        departments = selectors.departments_for_violations(user=None, district_code=district.code)
-        rows = selectors.violations(departments=departments, year=year, within=district.code[:6])
-    context = {
-        "rows": rows,
-        "totals": _totals(rows),
-        "year": year,
-        "years": _years(year),
-        "district": district,
-        "districts": districts,
-    }
-    return render(request, "dispatch/public_scorecard.html", context)
 
 
 # The home page ------------------------------------------------------------------------------------

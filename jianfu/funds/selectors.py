@@ -851,8 +851,14 @@ def funding_by_department(*, prefix: str, year: int) -> dict[int, tuple[int, int
         "admission__valid_until",
     )
     money: dict[int, list[int]] = {}
+    # One term per admission (committed_fen reads only the term), not one per scope row.
+    terms: dict[tuple[dt.date, dt.date], Admission] = {}
     for department_id, funding, revoked_on, valid_from, valid_until in scope:
-        term = Admission(valid_from=valid_from, valid_until=valid_until)
+        term = terms.get((valid_from, valid_until))
+        if term is None:
+            term = terms[(valid_from, valid_until)] = Admission(
+                valid_from=valid_from, valid_until=valid_until
+            )
         cell = money.setdefault(department_id, [0, 0])
         cell[0] += committed_fen(funding, term, year, revoked_on)
     postings = Posting.objects.filter(

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 
 from jianfu.burden.index import Comparison, Figures, compare
 from jianfu.org.models import Region, RegionLevel, Unit, UnitType, User
@@ -358,3 +358,141 @@ def department_dict(stats: DepartmentStats) -> dict:
             "satisfaction_percent": _percent(stats.satisfaction),
         },
     }
+
+
+# The pages (jianfu.reports.views) ----------------------------------------------------------
+
+
+def busiest_district(*, year: int) -> Region | None:
+    """The district whose communities received the most tasks in the year (then the first by
+    code): where the public scorecard opens."""
+    row = (
+        RegionFigures.objects.select_related("region")
+        .filter(level=RegionLevel.DISTRICT, year=year)
+        .order_by("-deliveries", "region_id")
+        .first()
+    )
+    return row.region if row is not None else None
+
+
+def department_visible_to(*, user: User | None, unit_id: int) -> Unit | None:
+    """The department of that id if the user may read its scorecard (anyone, `user` None, on
+    the public portal); else None (a 404)."""
+    department = Unit.objects.filter(pk=unit_id, type=UnitType.DEPARTMENT).first()
+    if department is None:
+        return None
+    if user is not None and not user.has_perm("reports.read_department", department):
+        return None
+    return department
+
+
+def scorecard_region_for(*, user: User | None, department: Unit, wanted: str = "") -> Region | None:
+    """The region a department's scorecard is counted over: a district office's own district
+    (the figures are kept to what it may read); for the department itself or the public, the
+    region asked for if counted, else the department's district (or its own region above)."""
+    if user is not None and not is_the_department_user(user, department):
+        unit = active_unit(user)
+        code = unit.district_code if unit is not None else ""
+        return Region.objects.filter(code=code).first() if code else None
+    if wanted and RegionFigures.objects.filter(region_id=wanted).exists():
+        return Region.objects.filter(code=wanted).first()
+    code = department.district_code or department.region_id
+    return Region.objects.filter(code=code).first() if code else None
+
+
+def is_the_department_user(user: User, department: Unit) -> bool:
+    unit = active_unit(user)
+    return unit is not None and user.has_role(*DEPARTMENT_ROLES) and unit.pk == department.pk
+
+
+@dataclass
+class Headline:
+    """What the home page shows of the figures: the user's region for the latest year, and a
+    department user's own record there."""
+
+    region: Region
+    year: int
+    stats: RegionStats | None
+    department: Unit | None = None
+    department_stats: DepartmentStats | None = None
+    chart: dict | None = None
+
+    @property
+    def chart_rows(self) -> list[tuple[str, float]]:
+        """The chart's numbers for the table beside it."""
+        if not self.chart:
+            return []
+        return list(zip(self.chart["categories"], self.chart["series"][0]["data"], strict=True))
+
+    @property
+    def tasks(self) -> Comparison | None:
+        return self.stats.comparisons[0] if self.stats is not None else None
+
+
+def headline_for(*, user: User) -> Headline | None:
+    """The home page's "减负成效" section: None for a user without a region to read."""
+    region = stats_root_of(user=user)
+    if region is None:
+        return None
+    year = default_year(stats_years())
+    if year is None:
+        return Headline(region, timezone_year(), None)
+    # Imported here: the charts read this module's dataclasses.
+    from jianfu.reports.charts import headline_chart
+
+    stats = region_stats(region=region, year=year)
+    headline = Headline(region, year, stats)
+    if stats is not None and stats.baseline is not None:
+        headline.chart = headline_chart(stats)
+    department = department_of(user=user)
+    if department is not None:
+        rows = department_stats(region=region, year=year, department=department)
+        headline.department = department
+        headline.department_stats = rows[0] if rows else DepartmentStats(department)
+    return headline
+
+
+def timezone_year() -> int:
+    from django.utils import timezone
+
+    return timezone.localdate().year
+
+
+# The public portal's front page and daily dump (jianfu.portal) -----------------------------
+
+
+def latest_public_district_stats() -> list[RegionStats]:
+    """Each counted district's figures for its latest counted year, by code; one query however
+    many districts there are."""
+    latest = (
+        RegionFigures.objects.filter(region_id=OuterRef("region_id"))
+        .order_by("-year")
+        .values("year")[:1]
+    )
+    rows = (
+        RegionFigures.objects.select_related("region")
+        .filter(level=RegionLevel.DISTRICT, year=Subquery(latest))
+        .order_by("region_id")
+    )
+    return [RegionStats(row) for row in rows]
+
+
+def all_region_stats() -> list[RegionStats]:
+    """Every counted region's figures for every year (the daily dump), by year then code; one
+    query."""
+    rows = RegionFigures.objects.select_related("region").order_by("year", "region_id")
+    return [RegionStats(row) for row in rows]
+
+
+def all_department_stats() -> list[tuple[Region, int, DepartmentStats]]:
+    """(district, year, the department's record there) for every department, district and
+    counted year (the daily dump), by year, district and the departments' order; one query."""
+    rows = DepartmentFigures.objects.select_related("department", "district").order_by(
+        "year", "district_id", "department__sort_key", "department_id"
+    )
+    result = []
+    for row in rows:
+        stats = DepartmentStats(row.department)
+        stats.add(row)
+        result.append((row.district, row.year, stats))
+    return result

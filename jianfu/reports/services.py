@@ -147,6 +147,10 @@ def _district_rows(
     def chain(code: str) -> list[RegionFigures]:
         """The row of the region and of each region above it up to the district."""
         found = []
+        if code not in rows:
+            # A community or street no longer in force: its work still counts above it.
+            street = code[:9] + "000"
+            code = street if street in rows else district.code
         while code in rows:
             found.append(rows[code])
             if code == district.code:
