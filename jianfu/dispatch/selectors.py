@@ -349,20 +349,3 @@ def districts_of(departments: QuerySet[Unit]) -> list[Region]:
     """The districts these departments belong to."""
     codes = departments.order_by().values("district_code")
     return list(Region.objects.filter(code__in=codes, level=RegionLevel.DISTRICT).order_by("code"))
-
-
-def busiest_district(districts: list[Region], year: int) -> Region | None:
-    """The district that sent the most tasks in the year: what the scorecard opens on."""
-    busiest = (
-        Task.objects.filter(
-            district_code__in=[d.code for d in districts],
-            status__in=SENT_STATUSES,
-            created_at__year=year,
-        )
-        .values("district_code")
-        .annotate(n=Count("pk"))
-        .order_by("-n", "district_code")
-        .first()
-    )
-    code = busiest["district_code"] if busiest else ""
-    return next((d for d in districts if d.code == code), districts[0] if districts else None)
