@@ -10,6 +10,7 @@ import json
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from jianfu.certificates import services
 from jianfu.certificates.models import (
@@ -568,7 +569,7 @@ def test_anyone_verifies_with_the_code_and_reads_only_what_a_receiving_body_need
         "community": "钟鼓楼社区",
         "street": "城东街道",
         "district": "市中区",
-        "issued_on": certificate.issued_at.date().isoformat(),
+        "issued_on": timezone.localdate(certificate.issued_at).isoformat(),
         "valid_until": certificate.valid_until.isoformat(),
         "asking_body": "市中区不动产登记中心",
         "resident_name": "王**",

@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from jianfu.certificates import services
 from jianfu.certificates.tests.conftest import ID_NUMBER, OTHER_ID_NUMBER
@@ -49,7 +50,7 @@ def test_a_right_code_shows_what_the_receiving_body_needs_and_nothing_more(issue
         "钟鼓楼社区",
         "城东街道",
         "市中区",
-        certificate.issued_at.strftime("%Y-%m-%d"),
+        timezone.localdate(certificate.issued_at).isoformat(),
         certificate.valid_until.strftime("%Y-%m-%d"),
         request.asking_body,
         "王**",
@@ -94,7 +95,8 @@ def test_a_revoked_certificate_says_so_with_the_date_and_the_reason(personas, is
     body = text(Client().get(page(certificate.serial, code)))
     assert "已撤销" in body and 'data-testid="revoked"' in body
     assert "申请人提供的材料不实" in body
-    assert certificate.revoked_at.strftime("%Y-%m-%d") in body
+    # The date is the local one (Asia/Shanghai), whatever the hour in UTC.
+    assert timezone.localdate(certificate.revoked_at).isoformat() in body
     assert 'class="cert-verdict cert-verdict-valid"' not in body
 
 

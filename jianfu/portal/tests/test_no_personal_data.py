@@ -44,7 +44,8 @@ TEXT_TYPES = ("text/", "application/json")
 ID_NUMBER = re.compile(
     r"(?<![0-9])[1-9]\d{5}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx](?![0-9])"
 )
-MOBILE = re.compile(r"(?<![0-9])1[3-9]\d{9}(?![0-9])")
+# Not inside a longer run of letters and digits: a UUID's last group can hold 11 such digits.
+MOBILE = re.compile(r"(?<![0-9A-Za-z])1[3-9]\d{9}(?![0-9A-Za-z])")
 EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 HREF = re.compile(r"""href="([^"]+)\"""")
 
