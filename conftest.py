@@ -17,6 +17,20 @@ from jianfu.org.models import User
 PASSWORD = "Persona-Pass-2026"
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """With JIANFU_TEST_PARTITIONED=1 on PostgreSQL, the test database's large tables are
+    partitioned by year after migrating, so every test also runs on that layout."""
+    import os
+
+    if os.environ.get("JIANFU_TEST_PARTITIONED") == "1" and connection.vendor == "postgresql":
+        from jianfu.core.partitioning import partitions_convert
+
+        with django_db_blocker.unblock():
+            # Tests move the clock between these years.
+            partitions_convert(years=(2015, 2035))
+
+
 @pytest.fixture(autouse=True)
 def _fast_and_inline(settings):
     # Argon2 is deliberately slow; tests that check hashing itself opt back in.

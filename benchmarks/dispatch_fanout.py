@@ -1,7 +1,7 @@
 """Benchmark: a task's fan-out to every community of a province against the raw-insert floor.
 
     .venv/bin/python benchmarks/dispatch_fanout.py [--database sqlite|postgres|both] [--repeat 3]
-                                                   [--profile]
+                                                   [--profile] [--json PATH]
 
 Every measurement runs in its own child process, on a fresh copy of a freshly migrated database
 that already holds the province (30,000 communities, each with its committee and officer), the
@@ -58,6 +58,7 @@ DELIVERY_COLUMNS = (
     "completed_late",
     "arrived_at",
     "updated_at",
+    "year",
 )
 TASK_VALUES = {
     "title": "高龄津贴申领材料收集",
@@ -397,7 +398,7 @@ def child_floor(spec: dict) -> dict:
         reasons = '["negative_list"]' if unadmitted else "[]"
         # In DELIVERY_COLUMNS order: received, no progress, no refusal, never accepted.
         row = (task.pk, code, flag, flag, reasons, "received", "", 0, "", "", "", false)
-        tuples.append((*row, None, None, None, false, stamp, stamp))
+        tuples.append((*row, None, None, None, false, stamp, stamp, task.year))
     seconds = harness.timed_raw_insert(
         connection, table="dispatch_delivery", columns=DELIVERY_COLUMNS, rows=tuples
     )
@@ -534,8 +535,9 @@ def main() -> None:
         print()
         print(f"===== cProfile: {database} {OPERATIONS[step]} =====")
         print(text)
+    machine = harness.machine_description(servers)
     print()
-    print("Machine: " + harness.machine_description(servers))
+    print("Machine: " + machine)
     print(
         f"Recipients: {RECIPIENTS:,} communities (2 cities × 15 districts × 20 streets × 50), "
         f"{UNADMITTED:,} of them unadmitted (one district's negative list); one officer each."
@@ -559,6 +561,23 @@ def main() -> None:
         )
     else:
         print("ALL GOALS MET")
+    harness.write_results(
+        args.json,
+        benchmark="dispatch_fanout",
+        machine=machine,
+        rows=[
+            harness.result_row(
+                operation=f"{OPERATIONS[r['operation']]}, {RECIPIENTS:,} communities",
+                database=r["database"],
+                ours=r["seconds"],
+                floor=r["floor"],
+                goal=GOALS.get(r["operation"]),
+                note=f"{r['queries']} queries; peak RSS {r['peak_mb']:.0f} MB; "
+                "floor: raw insert of the precomputed delivery rows (executemany / COPY)",
+            )
+            for r in results
+        ],
+    )
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/evaluation_tally.py [--database sqlite|postgres|both]
         [--ballots N] [--repeat 1] [--explain] [--keep] [--reuse] [--postgres-name NAME]
-        [--sqlite-mmap BYTES]
+        [--sqlite-mmap BYTES] [--json PATH]
 
 One district's campaign: 100 communities (10 streets × 10), 20 admissions in each, so 2,000
 targets, 5 weighted evaluator groups and 5 dimensions, and N ballots (10,000,000 on PostgreSQL,
@@ -64,6 +64,7 @@ BALLOT_COLUMNS = (
     "comment",
     "paper_batch_id",
     "cast_at",
+    "year",
 )
 EVALUATOR_COLUMNS = (
     "id",
@@ -274,6 +275,7 @@ def _ballot_rows(ids: dict, ballots: int):
             "",
             None,
             CAST_AT,
+            YEAR,
         )
 
 
@@ -285,7 +287,7 @@ def _ballot_lines(ids: dict, ballots: int, chunk: int = 200_000):
     """The ballots as COPY text, in chunks; the part of each line that depends only on the
     target and the pattern position is built once."""
     patterns = _patterns()
-    tail = "\t\\N\t\\N\t\\N\t\t\\N\t" + CAST_AT + "+00\n"
+    tail = "\t\\N\t\\N\t\\N\t\t\\N\t" + CAST_AT + f"+00\t{YEAR}\n"
     endings = [
         ["\tcode\t" + "\t".join(_copy_text(v) for v in row) + tail for row in pattern]
         for pattern in patterns
@@ -788,8 +790,9 @@ def main() -> None:
         print(f"===== {database}: floor =====")
         print(plan["floor_sql"])
         print(plan["floor"])
+    machine = harness.machine_description(servers)
     print()
-    print("Machine: " + harness.machine_description(servers))
+    print("Machine: " + machine)
     print(
         f"Data: one campaign, {COMMUNITIES} communities × {ADMISSIONS} admissions = {TARGETS:,} "
         f"targets, {len(GROUPS)} weighted groups, {len(DIMENSIONS)} dimensions; every evaluator "
@@ -837,6 +840,23 @@ def main() -> None:
     for note in notes:
         print("  " + note)
     sys.stdout.flush()
+    harness.write_results(
+        args.json,
+        benchmark="evaluation_tally",
+        machine=machine,
+        rows=[
+            harness.result_row(
+                operation=f"evaluation tally, {r['ballots']:,} ballots",
+                database=r["database"],
+                ours=r["seconds"],
+                floor=r["floor"],
+                goal=GOAL_RATIO,
+                note=f"floor: raw GROUP BY ({r['variant']}); {r['queries']} queries; "
+                f"peak RSS {r['peak_mb']:.0f} MB",
+            )
+            for r in results
+        ],
+    )
 
 
 if __name__ == "__main__":

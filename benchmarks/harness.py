@@ -47,9 +47,14 @@ RESULT_MARK = "BENCH-RESULT "
 
 
 def argument_parser(doc: str) -> argparse.ArgumentParser:
-    """The options every benchmark takes: `--database`, and the hidden `--child` spec."""
+    """The options every benchmark takes: `--database`, `--json`, and the hidden `--child` spec."""
     parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument("--database", choices=(*DATABASES, "both"), default="both")
+    parser.add_argument(
+        "--json",
+        metavar="PATH",
+        help="also write the results there, as the rows benchmarks/run combines",
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     return parser
 
@@ -246,6 +251,62 @@ def machine_description(servers: Sequence[str], *, libraries: Sequence[str] = ()
         *servers,
     ]
     return "; ".join(parts)
+
+
+# The names the result files give the databases.
+PROTOCOL_DATABASES = {"sqlite": "sqlite", "postgres": "postgresql"}
+
+
+def result_row(
+    *,
+    operation: str,
+    database: str,
+    ours: float,
+    floor: float,
+    goal: float | None = None,
+    unit: str = "s",
+    direction: str = "max",
+    passed: bool | None = None,
+    note: str = "",
+) -> dict:
+    """One row of a result file: our figure against the floor's, with the goal it is held to.
+
+    The ratio is ours ÷ floor in either unit: times for seconds ("max": at most the goal),
+    the fraction of the raw throughput for requests per second ("min": at least the goal).
+    `passed` may only make a row fail for a reason besides its ratio (said in the note), such
+    as a memory goal; a row without a goal neither passes nor fails.
+    """
+    if unit not in ("s", "req/s") or direction not in ("max", "min"):
+        raise ValueError(f"unit {unit!r} or direction {direction!r} is not in the protocol")
+    ratio = ours / floor if floor else None
+    verdict = None
+    if goal is not None:
+        verdict = ratio is not None and (ratio <= goal if direction == "max" else ratio >= goal)
+        if passed is False:
+            verdict = False
+    return {
+        "operation": operation,
+        "database": PROTOCOL_DATABASES.get(database, database),
+        "ours": ours,
+        "floor": floor,
+        "unit": unit,
+        "ratio": ratio,
+        "goal": goal,
+        "direction": direction,
+        "passed": verdict,
+        "note": note,
+    }
+
+
+def write_results(path: str | None, *, benchmark: str, machine: str, rows: list[dict]) -> None:
+    """Write a script's rows (result_row) to path as JSON, when `--json` gave one."""
+    if not path:
+        return
+    document = {"benchmark": benchmark, "machine": machine, "rows": rows}
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps(document, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    print(f"Results written to {target}")
 
 
 def print_table(header: Sequence[str], rows: Sequence[Sequence[str]], *, left: int = 2) -> None:

@@ -1,11 +1,13 @@
 """Jianfu settings: one file, driven by the environment (see docs/deployment.md)."""
 
 import secrets
+from copy import deepcopy
 from datetime import timedelta
 from pathlib import Path
 
 import environ
 from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = BASE_DIR.parent
@@ -147,9 +149,35 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "PRAGMA mmap_size=1073741824;"
         ),
     }
+    # Each process keeps its connection between requests: opening the file and running the
+    # PRAGMAs above cost more than a small page's queries (benchmarks/README.md, HTTP load).
+    # Restoring a backup over the file therefore needs the processes restarted.
+    DATABASES["default"]["CONN_MAX_AGE"] = env.int("JIANFU_DB_CONN_MAX_AGE", default=600)
+elif env.bool("JIANFU_PGBOUNCER", default=False):
+    # PgBouncer in transaction pooling mode hands each transaction to any server connection:
+    # nothing may outlive a transaction on the server (no server-side cursors, no prepared
+    # statements), and PgBouncer does the pooling, so the app keeps one persistent connection
+    # per process to it instead of a pool of its own (docs/deployment.md).
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = None
+    DATABASES["default"]["CONN_MAX_AGE"] = env.int("JIANFU_DB_CONN_MAX_AGE", default=600)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 elif env.bool("JIANFU_DB_POOL", default=True):
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {"min_size": 1, "max_size": 10}
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+# A streaming replica of the primary for read-only pages (jianfu.core.db_router): the same
+# engine settings and pool as the primary. In tests it mirrors the test database (`MIRROR`
+# keeps its own host and port), so against a real replica the tests read replicated rows.
+if replica_url := env.str("DATABASE_REPLICA_URL", default=""):
+    replica = env.db_url_config(replica_url)
+    if replica["ENGINE"] != DATABASES["default"]["ENGINE"]:
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL must name the same engine as the primary")
+    for key in ("OPTIONS", "CONN_MAX_AGE", "CONN_HEALTH_CHECKS", "DISABLE_SERVER_SIDE_CURSORS"):
+        if key in DATABASES["default"]:
+            replica[key] = deepcopy(DATABASES["default"][key])
+    replica["TEST"] = {"MIRROR": "default"}
+    DATABASES["replica"] = replica
+DATABASE_ROUTERS = ["jianfu.core.db_router.PrimaryReplicaRouter"]
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "org.User"
@@ -266,6 +294,17 @@ CONTENT_SECURITY_POLICY = {
 TASKS = {
     "default": {
         "BACKEND": env.str("JIANFU_TASKS_BACKEND", default="django_tasks_db.DatabaseBackend"),
+    }
+}
+# Background tasks on Redis (`pip install jianfu[redis]`): `jianfu worker` then runs RQ workers.
+RQ_BACKEND = "django_tasks_rq.RQBackend"
+if TASKS["default"]["BACKEND"] == RQ_BACKEND:
+    INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
+RQ_QUEUES = {
+    "default": {
+        "URL": env.str("JIANFU_REDIS_URL", default="redis://127.0.0.1:6379/0"),
+        # An import or a province's notice may run for many minutes; RQ's default is 3.
+        "DEFAULT_TIMEOUT": env.int("JIANFU_TASK_TIMEOUT_SECONDS", default=6 * 3600),
     }
 }
 

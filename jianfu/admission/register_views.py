@@ -7,7 +7,6 @@ import datetime as dt
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
@@ -38,9 +37,11 @@ from jianfu.admission.register_forms import (
 )
 from jianfu.catalog.models import ListKind
 from jianfu.core import calendar
+from jianfu.core.db_router import reads_from_replica
 from jianfu.core.errors import DomainError
 from jianfu.core.http import content_disposition
 from jianfu.core.models import CalendarDay
+from jianfu.core.paging import keyset_page
 from jianfu.core.views import form_error
 from jianfu.funds.selectors import transferred_by_community
 from jianfu.funds.tripwire import suspended_regions
@@ -125,7 +126,14 @@ def _register_page(request: HttpRequest, admissions: QuerySet[Admission]):
     """One page of the register with the filters in the query string applied."""
     form = RegisterFilterForm(request.GET or None)
     filtered = selectors.admissions_filtered(admissions, **form.filters())
-    page = Paginator(_with_scope(filtered), PAGE_SIZE).get_page(request.GET.get("page"))
+    # Newest number first; the id tells apart the same number in two districts.
+    page = keyset_page(
+        request,
+        _with_scope(filtered),
+        ordering=("-year", "-sequence", "-id"),
+        size=PAGE_SIZE,
+        count=True,
+    )
     _mark_status(page.object_list, timezone.localdate())
     return page
 
@@ -546,23 +554,26 @@ def verify_admission(request: HttpRequest, number: str = "") -> HttpResponse:
         number = typed
     if not number:
         return render(request, "admission/verify.html", {"number": ""})
-    admission = selectors.admission_by_number(number)
-    if admission is not None and admission.number != number:
+    found = selectors.admission_verification(number)
+    if found is not None and found.admission.number != number:
         # A number typed with [] or spaces is shown under its proper spelling.
-        return redirect("verify_admission", number=admission.number)
-    context: dict = {"number": number, "admission": admission}
-    if admission is None:
+        return redirect("verify_admission", number=found.admission.number)
+    if found is None:
+        context = {"number": number, "admission": None}
         return render(request, "admission/verify.html", context, status=404)
     today = timezone.localdate()
-    _mark_status([admission], today)
-    context |= {
+    _mark_status([found.admission], today)
+    context = {
+        "number": number,
+        "admission": found.admission,
         "today": today,
-        "regions": [row.region for row in admission.scope.all()],
-        "renewals": sorted(admission.renewals.all(), key=lambda a: a.pk),
+        "regions": found.regions,
+        "renewals": found.renewals,
     }
     return render(request, "admission/verify.html", context)
 
 
+@reads_from_replica
 def public_register(request: HttpRequest) -> HttpResponse:
     """The whole register, all districts or one, for everyone (DESIGN §3.9)."""
     everything = selectors.admissions_visible_to(user=None).only(*PUBLIC_FIELDS)

@@ -12,6 +12,7 @@ from django.utils import timezone
 from jianfu.admission.models import (
     FINAL_STATES,
     Admission,
+    AdmissionScope,
     AdmissionState,
     Application,
     ApplicationState,
@@ -125,6 +126,44 @@ def admission_by_number(number: str) -> Admission | None:
         .prefetch_related("scope__region", Prefetch("renewals", queryset=renewals))
         .filter(number=cleaned)
         .first()
+    )
+
+
+# The columns the public verification shows (templates/admission/verify.html).
+VERIFY_FIELDS = (
+    "number", "title", "state", "valid_from", "valid_until", "provisional", "target_level",
+    "state_reason", "state_reference", "department__name", "district__name", "previous__number",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Verification:
+    """What the public verification page shows of one admission."""
+
+    admission: Admission
+    regions: list[str]  # the names of the streets or communities of its scope, by code
+    renewals: list[str]  # the numbers of the admissions that renewed it, oldest first
+
+
+def admission_verification(number: str) -> Verification | None:
+    """The public lookup of an admission number for the verification page: the admission with
+    only the columns the page shows (its department, district and predecessor joined), its
+    scope's region names and its renewals' numbers; three short statements."""
+    cleaned = admission_number_cleaned(number)
+    admission = (
+        Admission.objects.select_related("department", "district", "previous")
+        .only(*VERIFY_FIELDS)
+        .filter(number=cleaned)
+        .first()
+    )
+    if admission is None:
+        return None
+    regions = AdmissionScope.objects.filter(admission_id=admission.pk).order_by("region_id")
+    renewals = Admission.objects.filter(previous_id=admission.pk).order_by("id")
+    return Verification(
+        admission=admission,
+        regions=list(regions.values_list("region__name", flat=True)),
+        renewals=list(renewals.values_list("number", flat=True)),
     )
 
 

@@ -9,7 +9,6 @@ from django import forms as django_forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import Prefetch, Q
 from django.forms.models import model_to_dict
 from django.http import Http404, HttpRequest, HttpResponse
@@ -46,6 +45,7 @@ from jianfu.core.errors import DomainError, Forbidden, InvalidInput
 from jianfu.core.http import content_disposition
 from jianfu.core.models import Notification
 from jianfu.core.notifications import notifications_mark_read, notifications_unread
+from jianfu.core.paging import keyset_page
 from jianfu.core.views import form_error
 from jianfu.core.workdays import add_working_days
 from jianfu.org.models import Region, RegionLevel, User
@@ -79,7 +79,7 @@ def application_index(request: HttpRequest) -> HttpResponse:
     if state in ApplicationState.values:
         applications = applications.filter(state=state)
     context = {
-        "page": Paginator(applications, 50).get_page(request.GET.get("page")),
+        "page": keyset_page(request, applications, ordering=("-id",), size=50),
         "query": request.GET.copy(),
         "states": ApplicationState.choices,
         "state": state,
@@ -467,7 +467,7 @@ def notification_index(request: HttpRequest) -> HttpResponse:
         return redirect("notification_index")
     notifications = Notification.objects.filter(recipient=request.user).order_by("-id")
     context = {
-        "page": Paginator(notifications, 50).get_page(request.GET.get("page")),
+        "page": keyset_page(request, notifications, ordering=("-id",), size=50),
         "query": request.GET.copy(),
         "unread": notifications_unread(user=request.user).count(),
     }

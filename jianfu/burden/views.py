@@ -10,7 +10,6 @@ from typing import Any, TypeVar
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -30,6 +29,7 @@ from jianfu.burden.forms import (
 )
 from jianfu.burden.models import BurdenSettings, EntryKind, EntryStatus, InventoryEntry
 from jianfu.core.errors import DomainError, Forbidden
+from jianfu.core.paging import keyset_page
 from jianfu.org.models import Region, RegionLevel, User
 
 PAGE_SIZE = 50
@@ -343,7 +343,13 @@ def _render_snapshots(
     chosen = request.GET.get("community", "")
     if chosen not in {c.code for c in communities}:
         chosen = ""
-    groups = Paginator(selectors.snapshot_groups(user=user, community=chosen), PAGE_SIZE)
+    # One row per (day, label, baseline, source): together they name a group.
+    page = keyset_page(
+        request,
+        selectors.snapshot_groups(user=user, community=chosen),
+        ordering=("-taken_on", "-is_baseline", "label", "source"),
+        size=PAGE_SIZE,
+    )
     district = selectors.office_district_of(user=user)
     if district is not None:
         snapshot_form = snapshot_form or SnapshotForm(
@@ -353,7 +359,7 @@ def _render_snapshots(
             prefix="baseline", communities=_community_choices(district)
         )
     context = {
-        "page": groups.get_page(request.GET.get("page")),
+        "page": page,
         "communities": communities,
         "chosen": chosen,
         "district": district,

@@ -147,6 +147,9 @@ class ItemOut(Schema):
     remarks: str
 
 
+ITEM_FIELDS = tuple(ItemOut.model_fields)
+
+
 class ItemPage(PageMeta):
     version: VersionOut
     items: list[ItemOut]
@@ -180,7 +183,20 @@ def list_items(request: HttpRequest, ref: str, filters: Query[ItemFilters]) -> d
     catalog_list = _list_or_404(request, ref)
     version = _version_or_404(request, catalog_list, filters.version, filters.as_of)
     page = cursor_page(version.items.all(), key="id", cursor=filters.cursor, limit=filters.limit)
-    return {**page, "version": version}
+    # A list of 50 items is read page after page by every office's software: its rows are built
+    # here, in ItemPage's order, and rendered without validating each model instance through
+    # ninja's attribute getters, which took a fifth of each request
+    # (test_api_items_rows_match_the_schema keeps the two equal).
+    body = {
+        "next_cursor": page["next_cursor"],
+        "version": {field: getattr(version, field) for field in VersionOut.model_fields},
+        "items": [{field: getattr(item, field) for field in ITEM_FIELDS} for item in page["items"]],
+    }
+    body["version"]["status"] = VersionStatus(version.status)
+    # Imported here: the API module imports this router.
+    from jianfu.api.api import api
+
+    return api.create_response(request, body, status=200)
 
 
 class FieldChange(Schema):

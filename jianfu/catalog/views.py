@@ -5,7 +5,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -35,9 +34,11 @@ from jianfu.catalog.models import (
     ListLevel,
     PowerType,
 )
+from jianfu.core.db_router import reads_from_replica
 from jianfu.core.errors import DomainError
 from jianfu.core.http import content_disposition
 from jianfu.core.models import BackgroundJob
+from jianfu.core.paging import keyset_page
 from jianfu.core.views import form_error
 from jianfu.org.models import RegionLevel
 from jianfu.org.selectors import regions_visible_to
@@ -90,6 +91,7 @@ def _version_from(request: HttpRequest, reader, catalog_list, ref: str | None):
 # Browsing ---------------------------------------------------------------------------------------
 
 
+@reads_from_replica(only_public=True)
 @staff_or_public
 def list_index(request: HttpRequest, *, reader, public: bool) -> HttpResponse:
     lists = selectors.lists_visible_to(
@@ -99,10 +101,14 @@ def list_index(request: HttpRequest, *, reader, public: bool) -> HttpResponse:
         region=request.GET.get("region") or None,
         query=request.GET.get("q", "").strip(),
     )
-    rows = [
-        {"list": lst, "show_draft": selectors.can_see_drafts(reader, lst)}
-        for lst in selectors.with_current_version(lists)
-    ]
+    # At province scale the lists of every district and department run into the thousands.
+    page = keyset_page(
+        request,
+        selectors.with_current_version(lists),
+        ordering=("region_id", "kind", "sort_key", "id"),
+        size=100,
+    )
+    rows = [{"list": lst, "show_draft": selectors.can_see_drafts(reader, lst)} for lst in page]
     districts = (
         regions_visible_to(user=reader, level=RegionLevel.DISTRICT)
         if reader
@@ -110,6 +116,7 @@ def list_index(request: HttpRequest, *, reader, public: bool) -> HttpResponse:
     )
     context = {
         "rows": rows,
+        "page": page,
         "kinds": ListKind.choices,
         "levels": ListLevel.choices,
         "districts": districts,
@@ -120,6 +127,7 @@ def list_index(request: HttpRequest, *, reader, public: bool) -> HttpResponse:
     return render(request, "catalog/list_index.html", context)
 
 
+@reads_from_replica(only_public=True)
 @staff_or_public
 def list_detail(request: HttpRequest, list_id: int, *, reader, public: bool) -> HttpResponse:
     catalog_list = _list_or_404(reader, list_id)
@@ -183,6 +191,7 @@ def _statistics_chart(statistics) -> dict:
     }
 
 
+@reads_from_replica(only_public=True)
 @staff_or_public
 def list_diff(request: HttpRequest, list_id: int, *, reader, public: bool) -> HttpResponse:
     catalog_list = _list_or_404(reader, list_id)
@@ -223,6 +232,7 @@ def _field_label(name: str) -> str:
     return str(Item._meta.get_field(name).verbose_name)
 
 
+@reads_from_replica(only_public=True)
 @staff_or_public
 def list_export(
     request: HttpRequest, list_id: int, version_id: int, fmt: str, *, reader, public: bool
@@ -367,7 +377,7 @@ def draft_detail(request: HttpRequest, list_id: int) -> HttpResponse:
         "list": catalog_list,
         "draft": draft,
         "tree": selectors.item_tree(items),
-        "changes": Paginator(changes, 30).get_page(request.GET.get("page")),
+        "changes": keyset_page(request, changes, ordering=("-id",), size=30),
         "add_form": add_form,
         "publish_form": publish_form,
         "merge_form": merge_form,
@@ -537,7 +547,11 @@ def item_search(request: HttpRequest) -> HttpResponse:
             power_type=request.GET.get("power_type") or None,
             department=request.GET.get("department", "").strip() or None,
         )
-        results = Paginator(results, 50).get_page(request.GET.get("page"))
+        # The ranked order when there is a query, the lists' own order otherwise.
+        ordering = (
+            ("rank", "name_length", "id") if query else ("version__list_id", "position", "id")
+        )
+        results = keyset_page(request, results, ordering=ordering, size=50, count=True)
     context = {
         "query": query,
         "results": results,

@@ -17,7 +17,6 @@ from typing import Any, TypeVar
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -55,6 +54,7 @@ from jianfu.core.audit import audit_record
 from jianfu.core.errors import DomainError, Forbidden
 from jianfu.core.http import content_disposition
 from jianfu.core.id_numbers import id_number_index
+from jianfu.core.paging import keyset_page
 from jianfu.core.pdf import render_pdf
 from jianfu.core.views import form_error
 from jianfu.funds.downloads import xlsx_response
@@ -191,7 +191,7 @@ def _index_page(request: HttpRequest, id_form: IdSearchForm) -> HttpResponse:
     form = _filter_form(request, communities)
     filters = _filters(request, form)
     requests = selectors.requests_filtered(user=user, filters=filters)
-    page = Paginator(requests, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = keyset_page(request, requests, ordering=("-received_at", "-id"), size=PAGE_SIZE)
     own = selectors.community_of(user=user)
     counts = None if own is not None else selectors.request_counts(requests)
     query = request.GET.copy()
@@ -205,8 +205,8 @@ def _index_page(request: HttpRequest, id_form: IdSearchForm) -> HttpResponse:
         "counts": counts,
         "ground_rows": _ground_rows(counts.refused_by_ground) if counts else [],
         "id_filtered": bool(filters.id_index),
-        "clear_id_url": f"?{urlencode({k: v for k, v in query.items() if k not in ('idx', 'page')})}",
-        "export_query": urlencode({k: v for k, v in query.items() if k != "page"}),
+        "clear_id_url": f"?{urlencode({k: v for k, v in query.items() if k not in ('idx', 'page', 'cursor')})}",
+        "export_query": urlencode({k: v for k, v in query.items() if k not in ("page", "cursor")}),
         "communities": communities,
     }
     return render(request, "certificates/index.html", context)
@@ -230,6 +230,7 @@ def certificates_find(request: HttpRequest) -> HttpResponse:
         return _no_store(_index_page(request, form))
     query = request.GET.copy()
     query.pop("page", None)
+    query.pop("cursor", None)
     query["idx"] = id_number_index(form.cleaned_data["id_number"])
     return redirect(f"{reverse('certificates_index')}?{query.urlencode()}")
 
@@ -630,7 +631,7 @@ def certificates_seal(request: HttpRequest) -> HttpResponse:
             return redirect("certificates_seal")
     year, community = year_form.chosen_year(), year_form.chosen_community()
     uses = selectors.seal_uses_of_year(user=user, year=year, community=community)
-    page = Paginator(uses.reverse(), SEAL_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = keyset_page(request, uses, ordering=("-used_at", "-id"), size=SEAL_PAGE_SIZE)
     query = request.GET.copy()
     context = {
         "year_form": year_form,

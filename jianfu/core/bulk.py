@@ -36,12 +36,16 @@ def _column_field(field: models.Field) -> models.Field:
     return field
 
 
-def insert_rows(model: type[models.Model], rows: Sequence[dict]) -> None:
-    """Insert `rows` into `model`'s table; fields a row leaves out take their defaults."""
+def insert_rows(model: type[models.Model], rows: Sequence[dict], *, with_pk: bool = False) -> None:
+    """Insert `rows` into `model`'s table; fields a row leaves out take their defaults.
+
+    With `with_pk` the rows carry their own automatic primary keys (the data generator assigns
+    them so that other rows can point at them); the caller then resets the sequence."""
     if not rows:
         return
     connection = connections[router.db_for_write(model)]
-    fields = [f for f in model._meta.concrete_fields if f is not model._meta.auto_field]
+    auto = None if with_pk else model._meta.auto_field
+    fields = [f for f in model._meta.concrete_fields if f is not auto]
     now = timezone.now()
     defaults = {
         f.attname: now

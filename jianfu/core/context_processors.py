@@ -75,7 +75,8 @@ def navigation(request: HttpRequest) -> dict:
             continue
         url = reverse(name)
         active = request.path == url if name == "home" else request.path.startswith(url)
-        items.append({"label": label, "url": url, "active": active})
+        # Translated here, once: the lazy label would be translated again at every use.
+        items.append({"label": str(label), "url": url, "active": active})
     # One entry is current: the one with the longest URL the path starts with (/tasks/refusals/
     # is 拒绝审核, not 任务派发 at /tasks/).
     current = max(

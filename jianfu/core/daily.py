@@ -28,6 +28,8 @@ DAILY_JOBS = {
     "burden_monthly_snapshot": "jianfu.burden.services.burden_snapshot_monthly",
     # The dashboards', the portal's and the notice's figures (after the month's snapshot).
     "stats_refresh": "jianfu.reports.services.stats_refresh_nightly",
+    # Next year's partitions of the large tables, where they are partitioned (PostgreSQL).
+    "partitions_ensure": "jianfu.core.partitioning.partitions_ensure_daily",
 }
 # name → dotted path of a function of no arguments that runs at every poll, for work due at a
 # given minute rather than a given day (a campaign's voting window ends at 18:00). Each must be

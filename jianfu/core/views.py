@@ -4,7 +4,6 @@ from django.contrib import messages
 from django.contrib.auth import login, logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -18,6 +17,7 @@ from jianfu.core.errors import DomainError
 from jianfu.core.forms import AuditFilterForm, LoginForm, PasswordChangeForm
 from jianfu.core.jobs import job_start
 from jianfu.core.models import AuditResult
+from jianfu.core.paging import keyset_page
 from jianfu.org.services import account_set_password
 
 
@@ -147,7 +147,7 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     form = AuditFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
     records = selectors.audit_records_visible_to(user=request.user, **filters)
-    page = Paginator(records, 50).get_page(request.GET.get("page"))
+    page = keyset_page(request, records, ordering=("-id",), size=50)
     context = {
         "form": form,
         "page": page,

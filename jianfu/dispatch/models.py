@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from jianfu.admission.models import Admission
 from jianfu.catalog.models import CatalogList
+from jianfu.core.fields import YearOfField, current_year
 from jianfu.org.models import Region, Unit
 
 
@@ -113,6 +114,9 @@ class Task(models.Model):
         "core.BackgroundJob", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # The year the task was issued; its deliveries carry it too (the partition key on
+    # PostgreSQL, see docs/partitioning.md).
+    year = models.PositiveSmallIntegerField(_("年度"), default=current_year, editable=False)
     dispatched_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
     cancel_reason = models.TextField(_("撤回理由"), blank=True)
@@ -175,6 +179,8 @@ class Delivery(models.Model):
     completed_late = models.BooleanField(_("逾期完成"), default=False)
     arrived_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # The task's year (the partition key on PostgreSQL, see docs/partitioning.md).
+    year = YearOfField(of="task")
 
     class Meta:
         ordering = ["task_id", "region_id"]

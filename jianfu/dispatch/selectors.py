@@ -212,8 +212,8 @@ def violations(*, departments: QuerySet[Unit], year: int, within: str = "") -> l
         return []
     tasks = (
         Task.objects.filter(department_id__in=rows, status__in=SENT_STATUSES)
-        .annotate(year=ExtractYear("created_at"))
-        .filter(year=year)
+        .annotate(sent_year=ExtractYear("created_at"))
+        .filter(sent_year=year)
     )
     deliveries = Q(deliveries__region__code__startswith=within) if within else Q()
     if within:

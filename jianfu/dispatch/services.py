@@ -463,6 +463,7 @@ def task_fan_out(*, task: Task, codes: Sequence[str]) -> Task:
     rows = [
         {
             "task_id": task_id,
+            "year": task.year,
             "region_id": code,
             "admitted_on_arrival": not reasons,
             "admitted": not reasons,

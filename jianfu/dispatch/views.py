@@ -10,7 +10,6 @@ from django import forms as django_forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -24,6 +23,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from jianfu.admission import selectors as admission_selectors
 from jianfu.admission.register_forms import year_from
 from jianfu.core.errors import DomainError, Forbidden, InvalidInput
+from jianfu.core.paging import keyset_page
 from jianfu.core.views import form_error
 from jianfu.dispatch import documents, selectors, services
 from jianfu.dispatch.forms import (
@@ -135,7 +135,7 @@ def task_index(request: HttpRequest) -> HttpResponse:
     visible = selectors.tasks_visible_to(user=user)
     form = TaskFilterForm(request.GET or None)
     tasks = _tasks_filtered(visible, **form.filters())
-    page = Paginator(tasks, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = keyset_page(request, tasks, ordering=("-id",), size=PAGE_SIZE, count=True)
     years = [d.year for d in visible.order_by().datetimes("created_at", "year", order="DESC")]
     context = {
         "page": page,
@@ -233,7 +233,9 @@ def _render_task(
         deliveries = deliveries.filter(admitted=False)
     if status in DeliveryStatus.values:
         deliveries = deliveries.filter(status=status)
-    page = Paginator(deliveries, RECIPIENTS_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = keyset_page(
+        request, deliveries, ordering=("region_id", "id"), size=RECIPIENTS_PAGE_SIZE, count=True
+    )
     page.object_list = _with_reasons(task, page.object_list)
     admission_visible = bool(
         task.admission_id
@@ -309,18 +311,25 @@ def inbox(request: HttpRequest) -> HttpResponse:
     form = InboxFilterForm(request.GET or None)
     filters = form.filters()
     deliveries = selectors.inbox_for(user=user, **filters)
-    page = Paginator(deliveries, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = keyset_page(
+        request, deliveries, ordering=("-task_id", "-id"), size=PAGE_SIZE, count=True
+    )
     rows = list(page.object_list)
+    # The labels are translated once per page, not once per row (get_status_display would
+    # translate every choice of every row).
+    statuses = [(value, str(label)) for value, label in DeliveryStatus.choices]
+    status_labels = dict(statuses)
     for delivery in rows:
         delivery.reason_texts = services.reason_texts(delivery.task, delivery.reasons)
         delivery.actions = services.actions_allowed(user, delivery)
+        delivery.status_label = status_labels.get(delivery.status, delivery.status)
     page.object_list = rows
     context = {
         "page": page,
         "form": form,
         "filters": request.GET,
         "query": request.GET.copy(),
-        "statuses": DeliveryStatus.choices,
+        "statuses": statuses,
         "filtered_task": rows[0].task if filters["task"] and rows else None,
         "next": request.get_full_path(),
     }
@@ -475,7 +484,7 @@ def refusal_reviews(request: HttpRequest) -> HttpResponse:
     if not user.has_role(*REVIEW_ROLES):
         raise PermissionDenied
     waiting = selectors.refusals_to_review(user=user)
-    page = Paginator(waiting, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = keyset_page(request, waiting, ordering=("updated_at", "id"), size=PAGE_SIZE, count=True)
     rows = list(page.object_list)
     for delivery in rows:
         delivery.reason_texts = services.reason_texts(delivery.task, delivery.reasons)

@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from jianfu.admission.models import Admission
+from jianfu.core.fields import YearOfField
 from jianfu.org.models import Region, Unit
 
 # 不过半数: a satisfaction rate of 50.00 % or less revokes (in basis points, compared exactly).
@@ -354,6 +355,8 @@ class Ballot(models.Model):
         PaperBatch, null=True, blank=True, on_delete=models.PROTECT, related_name="ballots"
     )
     cast_at = models.DateTimeField()
+    # The campaign's year (the partition key on PostgreSQL, see docs/partitioning.md).
+    year = YearOfField(of="campaign")
 
     class Meta:
         ordering = ["target", "id"]

@@ -598,10 +598,18 @@ def clean_entries(
 
 
 def _ballot(
-    evaluator: Evaluator, entry: BallotEntry, channel: str, now: dt.datetime, batch=None
+    evaluator: Evaluator,
+    entry: BallotEntry,
+    channel: str,
+    now: dt.datetime,
+    batch=None,
+    *,
+    campaign: Campaign,
 ) -> Ballot:
     ballot = Ballot(
         campaign_id=evaluator.campaign_id,
+        # Given, so the ballot need not look its campaign up to copy the year.
+        year=campaign.year,
         target_id=entry.target_id,
         evaluator=evaluator,
         group_id=evaluator.group_id,
@@ -665,7 +673,7 @@ def ballot_cast(
         )
         if not spent:
             raise Conflict(_("该评议码已经使用过，每个评议码只能使用一次。"), code="code_used")
-    ballots = [_ballot(evaluator, entry, channel, now) for entry in cleaned]
+    ballots = [_ballot(evaluator, entry, channel, now, campaign=campaign) for entry in cleaned]
     _write_ballots(ballots)
     audit_record(
         actor=actor if code is None else None,
@@ -869,6 +877,7 @@ def paper_batch_confirm(
             Channel.PAPER,
             now,
             batch,
+            campaign=campaign,
         )
         for row in batch.rows
     ]

@@ -15,7 +15,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q
+from django.db import connections
+from django.db.models import Count, Q, Value
 
 from jianfu.evaluation.models import Ballot, Campaign, Rating, Target, rating_field
 
@@ -97,24 +98,29 @@ class TargetTally:
 def tally_query(campaign: Campaign, positions: list[int]):
     """The ballots of a campaign counted per target and group with conditional aggregates."""
     satisfied = Q(overall__gte=Rating.FAIRLY_SATISFIED)
+    # COUNT(1), not COUNT(id): every ballot counts, and no column has to be read to count it
+    # (Django refuses COUNT(*) with a filter). On SQLite reading the id is a tenth of the time.
+    one = Value(1)
     aggregates = {
-        "valid": Count("id"),
-        "satisfied": Count("id", filter=satisfied),
-        "very": Count("id", filter=Q(overall=Rating.SATISFIED)),
-        "fairly": Count("id", filter=Q(overall=Rating.FAIRLY_SATISFIED)),
+        "valid": Count(one),
+        "satisfied": Count(one, filter=satisfied),
+        "very": Count(one, filter=Q(overall=Rating.SATISFIED)),
+        "fairly": Count(one, filter=Q(overall=Rating.FAIRLY_SATISFIED)),
     }
     for position in positions:
         column = rating_field(position)
         aggregates[f"d{position}_rated"] = Count(column)
         aggregates[f"d{position}_satisfied"] = Count(
-            "id", filter=Q(**{f"{column}__gte": Rating.FAIRLY_SATISFIED})
+            one, filter=Q(**{f"{column}__gte": Rating.FAIRLY_SATISFIED})
         )
-    return (
-        Ballot.objects.filter(campaign=campaign)
-        .values("target_id", "group_id")
-        .annotate(**aggregates)
-        .order_by()
-    )
+    ballots = Ballot.objects.filter(campaign=campaign)
+    if connections[ballots.db].vendor == "postgresql":
+        # The year is the ballots' partition key on PostgreSQL (docs/partitioning.md): naming
+        # it lets the planner read the campaign's year's partition only. A campaign's ballots
+        # all carry its year, so it drops none. SQLite has no partitions; there the extra
+        # comparison would only cost (about a tenth of the tally).
+        ballots = ballots.filter(year=campaign.year)
+    return ballots.values("target_id", "group_id").annotate(**aggregates).order_by()
 
 
 def tally_campaign(campaign: Campaign) -> dict[int, TargetTally]:

@@ -12,7 +12,6 @@ from typing import Any, TypeVar
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
@@ -24,6 +23,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from jianfu.core.audit import audit_record
 from jianfu.core.errors import DomainError, Forbidden
 from jianfu.core.http import content_disposition
+from jianfu.core.paging import keyset_page
 from jianfu.core.views import form_error
 from jianfu.evaluation import paper as paper_sheets
 from jianfu.evaluation import result_exports, selectors, services
@@ -414,12 +414,17 @@ def evaluators(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("evaluation_evaluators", pk=campaign.pk)
     codes = [region.code for region in regions]
     wanted = request.GET.get("region", "")
-    listed = selectors.evaluators_visible_to(user=user, campaign=campaign).order_by(
-        "region_id", "-user_id", "serial", "id"
-    )
+    listed = selectors.evaluators_visible_to(user=user, campaign=campaign)
     if wanted in codes:
         listed = listed.filter(region_id=wanted)
-    page = Paginator(listed, PAGE_SIZE).get_page(request.GET.get("page"))
+    # Registered people first (newest account first), then the code-holders by serial.
+    page = keyset_page(
+        request,
+        listed,
+        ordering=("region_id", "-user_id", "serial", "id"),
+        size=PAGE_SIZE,
+        count=True,
+    )
     summary = Evaluator.objects.filter(campaign=campaign, region_id__in=codes).aggregate(
         total=Count("id", distinct=True),
         registered=Count("id", filter=Q(user__isnull=False), distinct=True),

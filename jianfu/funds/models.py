@@ -19,6 +19,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from jianfu.admission.models import Admission
+from jianfu.core.fields import YearOfField
 from jianfu.org.models import Region, Unit
 
 
@@ -172,6 +173,9 @@ class Posting(models.Model):
         Admission, null=True, blank=True, on_delete=models.PROTECT, related_name="postings"
     )
     amount_fen = models.BigIntegerField(_("金额（分）"))
+    # The transaction's budget year (the partition key on PostgreSQL, see
+    # docs/partitioning.md).
+    year = YearOfField(of="transaction")
 
     class Meta:
         ordering = ["transaction_id", "id"]

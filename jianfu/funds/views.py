@@ -10,7 +10,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -22,6 +21,7 @@ from jianfu.admission import selectors as admission_selectors
 from jianfu.admission.models import Admission, AdmissionState
 from jianfu.core.errors import DomainError, Forbidden
 from jianfu.core.money import format_fen
+from jianfu.core.paging import keyset_page
 from jianfu.core.views import form_error
 from jianfu.dispatch import selectors as dispatch_selectors
 from jianfu.funds import selectors, services
@@ -207,7 +207,7 @@ def account_detail(request: HttpRequest, account_id: int) -> HttpResponse:
     entries = selectors.transactions_with_postings(
         user=user, entries=selectors.transactions_of(account)
     ).order_by("-id")
-    page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = keyset_page(request, entries, ordering=("-id",), size=PAGE_SIZE, count=True)
     rows = list(page.object_list)
     for entry in rows:
         entry.here_fen = sum(

@@ -1,6 +1,5 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -8,6 +7,7 @@ from django.views.decorators.http import require_http_methods
 
 from jianfu.core.errors import DomainError
 from jianfu.core.jobs import job_start
+from jianfu.core.paging import keyset_page
 from jianfu.core.views import form_error, require_perm
 from jianfu.org import selectors, services
 from jianfu.org.forms import (
@@ -128,7 +128,7 @@ def unit_index(request: HttpRequest) -> HttpResponse:
         query=request.GET.get("q", "").strip(),
         include_inactive=True,
     )
-    page = Paginator(units, 50).get_page(request.GET.get("page"))
+    page = keyset_page(request, units, ordering=("sort_key", "id"), size=50)
     context = {"page": page, "types": UnitType.choices, "query": request.GET.copy()}
     return render(request, "org/unit_index.html", context)
 
@@ -201,7 +201,7 @@ def account_index(request: HttpRequest) -> HttpResponse:
         role=request.GET.get("role") or None,
         query=request.GET.get("q", "").strip(),
     )
-    page = Paginator(accounts, 50).get_page(request.GET.get("page"))
+    page = keyset_page(request, accounts, ordering=("username",), size=50)
     context = {"page": page, "roles": Role.choices, "query": request.GET.copy()}
     return render(request, "org/account_index.html", context)
 

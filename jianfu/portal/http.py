@@ -20,6 +20,8 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.views.decorators.http import require_safe
 
+from jianfu.core.db_router import replica_reads
+
 # Pages change when the figures are refreshed (nightly) or a list or admission is published;
 # ten minutes is how stale a cached page may be.
 PAGE_MAX_AGE = 600
@@ -43,7 +45,9 @@ def public_page(
         @wraps(view)
         @require_safe
         def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-            response = view(request, *args, **kwargs)
+            # A public page only reads: from the streaming replica when there is one.
+            with replica_reads():
+                response = view(request, *args, **kwargs)
             if response.status_code >= 500:
                 return response
             if _sets_cookie(request):

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
 from jianfu.burden.index import REDUCIBLE
+from jianfu.core.db_router import reads_from_replica
 from jianfu.core.errors import NotFound
 from jianfu.org.models import Region, RegionLevel, User
 from jianfu.reports import selectors
@@ -245,6 +246,7 @@ def _history(stats: selectors.RegionStats) -> dict:
     url_name="stats_burden",
     summary="减负统计 · A region's figures for a year, its children's and its history",
 )
+@reads_from_replica
 def stats_burden(request: HttpRequest, filters: Query[StatsFilter]) -> dict:
     region = _region(request, filters.region)
     year, years = _year(filters.year)
@@ -274,6 +276,7 @@ def stats_burden(request: HttpRequest, filters: Query[StatsFilter]) -> dict:
     url_name="stats_departments",
     summary="部门统计 · The departments' scorecards in a region's district(s), worst first",
 )
+@reads_from_replica
 def stats_departments(request: HttpRequest, filters: Query[StatsFilter]) -> dict:
     region = _region(request, filters.region)
     year, years = _year(filters.year)

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from django.utils import timezone, translation
 
 from jianfu.core.audit import audit_record
+from jianfu.core.db_router import replica_reads
 from jianfu.core.models import BackgroundJob
 from jianfu.reports.models import Notice
 from jianfu.reports.notice_documents import notice_pdf, notice_xlsx
@@ -25,7 +26,10 @@ def run_notice_generate(
     # The notice is a Chinese official document whatever language the worker runs in.
     with translation.override("zh-hans"):
         progress(0, STEPS)
-        notice.figures = notice_figures(district=notice.district, year=notice.year)
+        # The figures only read: from the replica, once it has replayed everything committed
+        # before the job started (a refresh just before the notice must be in it).
+        with replica_reads(caught_up=True):
+            notice.figures = notice_figures(district=notice.district, year=notice.year)
         notice.save(update_fields=["figures"])
         progress(1, STEPS)
         # The date printed under the signature is the day the notice is made.

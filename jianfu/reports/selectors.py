@@ -9,9 +9,10 @@ computed. The dicts of `region_dict` and `department_dict` are the one machine-r
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db import models
+from django.db.models import DEFERRED, OuterRef, QuerySet, Subquery, Sum
 
 from jianfu.burden.index import Comparison, Figures, compare
 from jianfu.org.models import Region, RegionLevel, Unit, UnitType, User
@@ -199,7 +200,6 @@ class DepartmentStats:
     """A department's record over one district, or summed over a city's or province's."""
 
     department: Unit
-    districts: list[str] = field(default_factory=list)
     applications: dict[str, int] = field(default_factory=dict)
     admissions_granted: int = 0
     admissions_in_force: int = 0
@@ -239,11 +239,16 @@ class DepartmentStats:
         return sum(self.applications.values())
 
     def add(self, row: DepartmentFigures) -> None:
-        self.districts.append(row.district_id)
+        """Add a district's row to the record."""
         for name in DEPARTMENT_COUNTS:
             setattr(self, name, getattr(self, name) + getattr(row, name))
         for state, n in row.applications.items():
             self.applications[state] = self.applications.get(state, 0) + n
+
+
+# _department_records builds the records positionally: the figures follow the department and
+# its applications in DEPARTMENT_COUNTS' order.
+assert tuple(f.name for f in fields(DepartmentStats))[2:] == DEPARTMENT_COUNTS
 
 
 def _department_order(row: DepartmentStats) -> tuple:
@@ -251,25 +256,80 @@ def _department_order(row: DepartmentStats) -> tuple:
     return (-row.unadmitted_deliveries, -row.refusals, row.department.sort_key, row.department.pk)
 
 
+# What a department's record reads of its Unit (the pages, the API, the order): fetched with
+# the sums, in the same statement; the Unit's other fields are deferred (loaded if ever read).
+DEPARTMENT_UNIT_FIELDS = ("name", "sort_key")
+UNIT_ATTNAMES = [f.attname for f in Unit._meta.concrete_fields]
+UNIT_POSITIONS = [UNIT_ATTNAMES.index(name) for name in ("id", *DEPARTMENT_UNIT_FIELDS)]
+
+
+class Total(Sum):
+    """SUM of an integer or float column, taken as the driver hands it over: SQLite and
+    PostgreSQL give an int for a sum of integers (PostgreSQL sums an integer into a bigint)
+    and a float for a sum of floats; only a bigint's sum (a numeric) needs Sum's int(). Skipping
+    the conversion of every value matters when a province's thousand departments each bring
+    sixteen sums; a group always has a row, so no sum is NULL."""
+
+    @property
+    def convert_value(self):
+        return self._convert_value_noop
+
+
+def _total(name: str) -> Sum:
+    column = DepartmentFigures._meta.get_field(name)
+    return Sum(name) if isinstance(column, models.BigIntegerField) else Total(name)
+
+
+def _unit_of(db: str, values: tuple) -> Unit:
+    """A Unit from its id and DEPARTMENT_UNIT_FIELDS read with the sums, the rest deferred."""
+    row = [DEFERRED] * len(UNIT_ATTNAMES)
+    for position, value in zip(UNIT_POSITIONS, values, strict=True):
+        row[position] = value
+    return Unit.from_db(db, UNIT_ATTNAMES, row)
+
+
+def _department_records(
+    rows: QuerySet[DepartmentFigures], key: str, units: dict[int, Unit] | None = None
+) -> dict[tuple, DepartmentStats]:
+    """The rows' figures summed in SQL per (key, department), as DepartmentStats (`units`: the
+    departments at hand, else each comes with its sums); two statements."""
+    unit_columns = () if units is not None else DEPARTMENT_UNIT_FIELDS
+    columns = (key, "department_id", *(f"department__{name}" for name in unit_columns))
+    sums = rows.values_list(*columns).annotate(*(_total(n) for n in DEPARTMENT_COUNTS)).order_by()
+    records: dict[tuple, DepartmentStats] = {}
+    db = rows.db
+    width = len(columns)
+    for found in sums:
+        department_id = found[1]
+        unit = _unit_of(db, found[1:width]) if units is None else units[department_id]
+        # The figures come in the dataclass's order (checked below the class).
+        records[(found[0], department_id)] = DepartmentStats(unit, {}, *found[width:])
+    # The applications by state are a JSON object per row, added up here; rows without any
+    # are not read.
+    filed = rows.exclude(applications={}).values_list(key, "department_id", "applications")
+    for value, department_id, applications in filed.order_by("district_id"):
+        record = records[(value, department_id)]
+        for state, n in applications.items():
+            record.applications[state] = record.applications.get(state, 0) + n
+    return records
+
+
 def department_stats(
     *, region: Region, year: int, department: Unit | None = None
 ) -> list[DepartmentStats]:
     """Each department's record in the region's district (a city's or province's: summed over
-    its districts; a street's or community's: its district's), worst first; one query."""
-    rows = DepartmentFigures.objects.select_related("department").filter(year=year)
+    its districts in SQL; a street's or community's: its district's), worst first."""
+    rows = DepartmentFigures.objects.filter(year=year)
     if LEVEL_ORDER_INDEX[region.level] >= LEVEL_ORDER_INDEX[RegionLevel.DISTRICT]:
         rows = rows.filter(district_id=region.district_code)
     else:
         rows = rows.filter(district__code__startswith=region.prefix)
+    units = None
     if department is not None:
         rows = rows.filter(department=department)
-    merged: dict[int, DepartmentStats] = {}
-    for row in rows.order_by("district_id"):
-        stats = merged.get(row.department_id)
-        if stats is None:
-            stats = merged[row.department_id] = DepartmentStats(row.department)
-        stats.add(row)
-    return sorted(merged.values(), key=_department_order)
+        units = {department.pk: department}
+    records = _department_records(rows, "year", units)
+    return sorted(records.values(), key=_department_order)
 
 
 def department_history(
@@ -277,13 +337,11 @@ def department_history(
 ) -> list[tuple[int, DepartmentStats]]:
     """(year, the department's record) for every counted year, oldest first: its own scorecard
     over time, over every district it worked in (or one)."""
-    rows = DepartmentFigures.objects.select_related("department").filter(department=department)
+    rows = DepartmentFigures.objects.filter(department=department)
     if within is not None:
         rows = rows.filter(district__code__startswith=within.prefix)
-    by_year: dict[int, DepartmentStats] = {}
-    for row in rows.order_by("year", "district_id"):
-        by_year.setdefault(row.year, DepartmentStats(department)).add(row)
-    return sorted(by_year.items())
+    records = _department_records(rows, "year", {department.pk: department})
+    return sorted(((year, record) for (year, _pk), record in records.items()), key=lambda r: r[0])
 
 
 def department_of(*, user: User) -> Unit | None:

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from jianfu.core.db_router import reads_from_replica
 from jianfu.core.jobs import job_start
 from jianfu.org.models import Region, RegionLevel
 from jianfu.org.roles import DISTRICT_ROLES
@@ -57,6 +58,7 @@ def stats_home(request: HttpRequest) -> HttpResponse:
     return redirect("stats_region", code=region.code)
 
 
+@reads_from_replica
 @stats_or_public
 def stats_region(request: HttpRequest, code: str, *, reader, public: bool) -> HttpResponse:
     """A region's dashboard for a year: the headline, the burden over time and before/after,
@@ -133,6 +135,7 @@ def _scorecard_links(reader, departments, public: bool) -> dict[int, str]:
     return {own.pk: reverse("stats_department", args=[own.pk])}
 
 
+@reads_from_replica
 @stats_or_public
 def stats_department(request: HttpRequest, unit_id: int, *, reader, public: bool) -> HttpResponse:
     """A department's scorecard: its year over the region (its district, or the reader's) and

@@ -202,6 +202,32 @@ def test_verification_of_a_renewed_admission_links_to_the_renewal(personas, admi
     )
 
 
+def test_verification_runs_three_statements_whatever_the_scope_and_renewals(personas, admission):
+    """The admission with its department, district and predecessor, its scope's names, its
+    renewals: the public page answers thousands of checks, so nothing is read row by row."""
+    client = Client()
+    client.get(verify_url(admission.number))
+    with CaptureQueriesContext(connection) as before:
+        text = page(client.get(verify_url(admission.number)))
+    renewal = services.admission_renew(
+        actor=personas.group_secretary,
+        admission=admission,
+        valid_until=dt.date(admission.valid_until.year + 1, 12, 31),
+        reason="继续实施",
+    )
+    with CaptureQueriesContext(connection) as after:
+        renewed = page(client.get(verify_url(admission.number)))
+    assert len(before) == len(after) == 3
+    assert admission.scope.count() >= 2
+    for scope in admission.scope.select_related("region"):
+        assert f'<span class="tag">{scope.region.name}</span>' in text
+    assert renewal.number not in text and f'href="{verify_url(renewal.number)}"' in renewed
+    # The renewal itself names its predecessor from the same three statements.
+    with CaptureQueriesContext(connection) as of_renewal:
+        client.get(verify_url(renewal.number))
+    assert len(of_renewal) == 3
+
+
 def test_a_provisional_admission_is_marked_provisional(personas, db):
     emergency = provisional(personas)
     text = page(Client().get(verify_url(emergency.number)))

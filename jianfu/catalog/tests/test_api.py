@@ -1,12 +1,16 @@
 """The lists API: reading, diffs, as-of, search, creating lists and imports, within jurisdiction."""
 
 import datetime as dt
+import json
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from ninja.responses import NinjaJSONEncoder
 
 from jianfu.catalog import services
+from jianfu.catalog.api import ItemPage
+from jianfu.catalog.models import ListVersion
 from jianfu.catalog.tests.conftest import publish
 from jianfu.catalog.tests.test_import import GOOD_ROWS, csv_bytes
 
@@ -59,6 +63,32 @@ def test_items_by_version_and_as_of_date(personas, duty_list, login):
         ("2026版", "published"),
         ("2025版", "superseded"),
     ]
+
+
+def test_api_items_rows_match_the_schema(personas, duty_list, login):
+    """The items page builds its rows by hand for speed; they are what validating the version
+    and its items through the documented schema (ItemPage) gives, field for field."""
+    reviewer = personas.review_officer
+    draft = services.version_start(actor=reviewer, catalog_list=duty_list, label="2026版")
+    services.item_add(actor=reviewer, version=draft, values={"name": "新增事项"}, reason="测")
+    client = login(personas.community_officer)
+    for query in ({"limit": 2}, {"as_of": "2025-06-30"}):
+        body = client.get(f"/api/v1/lists/{duty_list.code}/items", query).json()
+        version = ListVersion.objects.get(pk=body["version"]["id"])
+        items = list(version.items.order_by("id"))
+        shown = items[: query.get("limit", len(items))]
+        expected = ItemPage.model_validate(
+            {"next_cursor": body["next_cursor"], "version": version, "items": shown}
+        ).model_dump()
+        assert body == json.loads(json.dumps(expected, cls=NinjaJSONEncoder))
+    publish(reviewer, draft, "市中委编〔2026〕1号", dt.date(2026, 1, 1))
+    body = client.get(f"/api/v1/lists/{duty_list.code}/items").json()
+    version = ListVersion.objects.get(pk=body["version"]["id"])
+    expected = ItemPage.model_validate(
+        {"next_cursor": None, "version": version, "items": list(version.items.order_by("id"))}
+    ).model_dump()
+    assert body == json.loads(json.dumps(expected, cls=NinjaJSONEncoder))
+    assert len(body["items"]) == 4
 
 
 def test_item_list_query_count_does_not_grow_with_page_size(personas, duty_list, login):

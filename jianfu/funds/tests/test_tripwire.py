@@ -80,6 +80,7 @@ def test_the_tasks_there_become_refusable_and_are_admitted_again_when_the_money_
             "funding_tripwire",
             "burden_monthly_snapshot",
             "stats_refresh",
+            "partitions_ensure",
         ]
     refused, kept = refused_task.deliveries.get(), kept_task.deliveries.get()
     assert not kept.admitted and kept.reasons == [Reason.FUNDS_OVERDUE]
@@ -209,6 +210,7 @@ def test_each_daily_job_runs_once_a_day(personas, time_machine):
         "funding_tripwire",
         "burden_monthly_snapshot",
         "stats_refresh",
+        "partitions_ensure",
     ]
     assert daily_jobs_run_due() == []
     at(time_machine, dt.date(2026, 5, 2))
@@ -217,8 +219,9 @@ def test_each_daily_job_runs_once_a_day(personas, time_machine):
         "funding_tripwire",
         "burden_monthly_snapshot",
         "stats_refresh",
+        "partitions_ensure",
     ]
-    assert DailyRun.objects.filter(succeeded=True).count() == 8
+    assert DailyRun.objects.filter(succeeded=True).count() == 10
 
 
 @pytest.mark.django_db
