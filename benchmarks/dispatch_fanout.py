@@ -279,6 +279,7 @@ def _phase_timers() -> dict[str, float]:
     services.recipients_expand = timed(services.recipients_expand, lambda a, k: "expand")
     services.arrival_check = timed(services.arrival_check, lambda a, k: "check")
     services.insert_rows = timed(services.insert_rows, table_phase)
+    services.insert_tuples = timed(services.insert_tuples, table_phase)
     # The notifications import it when they are written, after the commit.
     bulk.insert_rows = timed(bulk.insert_rows, table_phase)
     return spent

@@ -25,7 +25,7 @@ from jianfu.admission.selectors import admission_number_cleaned
 from jianfu.catalog.models import CatalogList, Item, ListKind, VersionStatus
 from jianfu.catalog.selectors import negative_entries_matching
 from jianfu.core.audit import audit_record
-from jianfu.core.bulk import insert_rows
+from jianfu.core.bulk import insert_rows, insert_tuples
 from jianfu.core.errors import Conflict, InvalidInput
 from jianfu.core.models import Notification
 from jianfu.core.notifications import notify, notify_each
@@ -250,8 +250,9 @@ def arrival_check(*, task: Task, codes: Iterable[str], day: dt.date | None = Non
     common: list[str] = []
     details: dict[str, Any] = {}
     admission = task.admission
-    scope: dict[str, int] = {}
+    scope: set[str] = set()
     revoked_here: set[str] = set()
+    unfunded: set[str] = set()
     if not task.admission_number and not task.duty_item_key:
         common.append(Reason.NO_BASIS)
     if task.admission_number and admission is None:
@@ -274,11 +275,14 @@ def arrival_check(*, task: Task, codes: Iterable[str], day: dt.date | None = Non
                 details["admission"]["renewed_as"] = renewal
         if admission.department_id != task.department_id:
             common.append(Reason.OTHER_DEPARTMENT)
-        scope = {}
-        for code, funding, revoked_on in AdmissionScope.objects.filter(
-            admission=admission
+        regions = AdmissionScope.objects.filter(admission=admission)
+        scope = set(regions.values_list("region_id", flat=True))
+        # Only the few regions revoked or without money are read with their details.
+        for code, funding, revoked_on in regions.filter(
+            Q(funding_fen__lte=0) | Q(revoked_on__lte=day)
         ).values_list("region_id", "funding_fen", "revoked_on"):
-            scope[code] = funding
+            if funding <= 0:
+                unfunded.add(code)
             # Revoked in this region alone (the admission itself is still in force elsewhere).
             if revoked_on is not None and revoked_on <= day:
                 revoked_here.add(code)
@@ -300,17 +304,15 @@ def arrival_check(*, task: Task, codes: Iterable[str], day: dt.date | None = Non
     # The regions each per-recipient rule applies to, as prefixes str.startswith takes at once.
     negative_prefixes = tuple(entry.prefix for entry in negative)
     check_duty = bool(task.duty_item_key)
-    reasons = {}
-    # Recipients with the same reasons share one list, which is then written as JSON once.
-    shared: dict[tuple[str, ...], list[str]] = {}
-    for code in codes:
+
+    def reasons_of(code: str) -> list[str]:
         found = list(common)
         if admission is not None:
             if code not in scope:
                 found.append(Reason.OUTSIDE_SCOPE)
             elif code in revoked_here and Reason.ADMISSION_REVOKED not in common:
                 found.append(Reason.ADMISSION_REVOKED)
-            elif needs_funding and scope[code] <= 0:
+            elif needs_funding and code in unfunded:
                 found.append(Reason.UNFUNDED)
             elif code in overdue:
                 found.append(Reason.FUNDS_OVERDUE)
@@ -318,6 +320,23 @@ def arrival_check(*, task: Task, codes: Iterable[str], day: dt.date | None = Non
             found.append(Reason.NEGATIVE_LIST)
         if check_duty and (duty_prefix is None or not code.startswith(duty_prefix)):
             found.append(Reason.DUTY_NOT_LISTED)
+        return found
+
+    # Every recipient gets the reasons common to all, but those a per-recipient rule singles
+    # out, which are few in a large dispatch: only they are checked one by one. Recipients with
+    # the same reasons share one list, which is then written as JSON once.
+    reasons = dict.fromkeys(codes, common)
+    singled_out = set(reasons).difference(scope) if admission is not None else set()
+    singled_out |= revoked_here | overdue | (unfunded if needs_funding else set())
+    if negative_prefixes:
+        singled_out.update(code for code in reasons if code.startswith(negative_prefixes))
+    if check_duty:
+        singled_out.update(
+            code for code in reasons if duty_prefix is None or not code.startswith(duty_prefix)
+        )
+    shared = {tuple(common): common}
+    for code in singled_out.intersection(reasons):
+        found = reasons_of(code)
         reasons[code] = shared.setdefault(tuple(found), found)
     return ArrivalCheck(reasons, details)
 
@@ -459,20 +478,15 @@ def task_fan_out(*, task: Task, codes: Sequence[str]) -> Task:
         # other, so the check sees the revocation or the revocation's re-check sees the copies.
         task.admission = Admission.objects.select_for_update().get(pk=task.admission_id)
     check = arrival_check(task=task, codes=codes)
-    task_id = task.pk
-    rows = [
-        {
-            "task_id": task_id,
-            "year": task.year,
-            "region_id": code,
-            "admitted_on_arrival": not reasons,
-            "admitted": not reasons,
-            "reasons": reasons,
-        }
-        for code, reasons in check.reasons.items()
-    ]
-    unadmitted = sum(1 for row in rows if row["reasons"])
-    insert_rows(Delivery, rows)
+    # Tuples of the columns that differ between recipients; what every delivery shares is
+    # prepared once, and so is each shared list of reasons.
+    insert_tuples(
+        Delivery,
+        ["region_id", "admitted_on_arrival", "admitted", "reasons"],
+        [(code, not reasons, not reasons, reasons) for code, reasons in check.reasons.items()],
+        same={"task_id": task.pk, "year": task.year},
+    )
+    unadmitted = sum(1 for reasons in check.reasons.values() if reasons)
     task.status, task.dispatched_at = TaskStatus.DISPATCHED, timezone.now()
     task.recipients_total, task.unadmitted_total = total, unadmitted
     task.check_details = check.details
