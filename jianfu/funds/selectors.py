@@ -9,6 +9,7 @@ reversals, leaving out spending and the reversal of spending (`ARRIVED`).
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -351,7 +352,23 @@ def transferred_by_community(admission_ids: Iterable[int], year: int) -> dict[tu
 
 
 def _days_in(year: int) -> int:
-    return (dt.date(year + 1, 1, 1) - dt.date(year, 1, 1)).days
+    return 366 if calendar.isleap(year) else 365
+
+
+def _covered_days(
+    valid_from: dt.date, valid_until: dt.date, year: int, revoked_on: dt.date | None = None
+) -> int:
+    """The days of `year` a term covers, up to the day before a revocation."""
+    start = max(valid_from, dt.date(year, 1, 1))
+    end = min(valid_until, dt.date(year, 12, 31))
+    if revoked_on is not None:
+        end = min(end, revoked_on - dt.timedelta(days=1))
+    return max((end - start).days + 1, 0)
+
+
+def _prorated(yearly_fen: int, days: int, year: int) -> int:
+    """Yearly funding for `days` of the year, to the fen (rounded half up)."""
+    return (yearly_fen * days * 2 + _days_in(year)) // (_days_in(year) * 2)
 
 
 def committed_fen(
@@ -360,14 +377,8 @@ def committed_fen(
     """What an admission commits to one community for `year`: its yearly funding, pro-rated by
     the days of the year its term covers, to the fen (rounded half up). Revoked there, it
     commits nothing from the day of the revocation on."""
-    start = max(admission.valid_from, dt.date(year, 1, 1))
-    end = min(admission.valid_until, dt.date(year, 12, 31))
-    if revoked_on is not None:
-        end = min(end, revoked_on - dt.timedelta(days=1))
-    if end < start:
-        return 0
-    days = (end - start).days + 1
-    return (yearly_fen * days * 2 + _days_in(year)) // (_days_in(year) * 2)
+    days = _covered_days(admission.valid_from, admission.valid_until, year, revoked_on)
+    return _prorated(yearly_fen, days, year)
 
 
 class _Figures:
@@ -617,56 +628,40 @@ def _place(code: str, name: str, level: str, parent_code: str | None, parent_nam
     return _Place(name=name, street_code=code, street_name=name)
 
 
-# What the report needs of an admission: AdmissionScope field → name in the row's dict.
+# What the report needs of an admission: its field → name in the admission's dict.
 _ADMISSION_FIELDS = {
-    "admission__number": "number",
-    "admission__title": "title",
-    "admission__year": "year",
-    "admission__sequence": "sequence",
-    "admission__valid_from": "valid_from",
-    "admission__valid_until": "valid_until",
-    "admission__department_id": "department_id",
-    "admission__department__name": "department",
-    "admission__department__sort_key": "department_sort_key",
+    "number": "number",
+    "title": "title",
+    "year": "year",
+    "sequence": "sequence",
+    "valid_from": "valid_from",
+    "valid_until": "valid_until",
+    "department_id": "department_id",
+    "department__name": "department",
+    "department__sort_key": "department_sort_key",
 }
-_PLACE_FIELDS = ("region__name", "region__level", "region__parent_id", "region__parent__name")
-# (admission id, community code, year) → [committed, transferred, spent] in fen.
-_Cells = dict[tuple[int, str, int], list[int]]
+# What a grouping's money is summed by, in the database and in Python: the posting's field, and
+# the position of the same key in (admission id, community code, year).
+_GROUPED_BY = {
+    "admission": ("admission_id", 0),
+    "department": ("admission_id", 0),
+    "street": ("account__region_id", 1),
+    "community": ("account__region_id", 1),
+    "year": ("transaction__year", 2),
+}
 
 
-def _commitments(scope: QuerySet, year: int | None) -> tuple[_Cells, dict[int, dict], dict]:
-    """The scope rows' commitments per year, pro-rated by each admission's term; one query."""
-    cells: _Cells = {}
-    admissions: dict[int, dict] = {}
-    places: dict[str, _Place] = {}
-    fields = (
-        "admission_id",
-        "region_id",
-        "funding_fen",
-        "revoked_on",
-        *_ADMISSION_FIELDS,
-        *_PLACE_FIELDS,
-    )
-    for row in scope.values(*fields).order_by():
-        info = admissions.get(row["admission_id"])
-        if info is None:
-            info = {short: row[field] for field, short in _ADMISSION_FIELDS.items()}
-            info["term"] = Admission(valid_from=info["valid_from"], valid_until=info["valid_until"])
-            admissions[row["admission_id"]] = info
-        places[row["region_id"]] = _place(row["region_id"], *(row[f] for f in _PLACE_FIELDS))
-        first, last = info["valid_from"].year, info["valid_until"].year
-        for each in [year] if year is not None else range(first, last + 1):
-            cell = cells.setdefault((row["admission_id"], row["region_id"], each), [0, 0, 0])
-            cell[0] += committed_fen(row["funding_fen"], info["term"], each, row["revoked_on"])
-    return cells, admissions, places
+def _report_sums(
+    *, user: User, year: int | None, by: str, admission_id: int | None
+) -> tuple[dict[int | str, list[int]], dict[int, dict], dict[str, _Place]]:
+    """[committed, transferred, spent] in fen per admission id (by admission or department),
+    community code (by street or community) or year, over what the user may read, with what the
+    rows need to know of each admission and community; three queries, four by street or
+    community.
 
-
-def _report_cells(
-    *, user: User, year: int | None, admission_id: int | None
-) -> tuple[_Cells, dict[int, dict], dict[str, _Place]]:
-    """Every (admission, community, year) the user may read with its money, and what the rows
-    need to know of each admission and community; two queries (four if money was moved for an
-    admission or a community that the scope rows do not name, which should never happen)."""
+    The postings are summed by that one key, so the database groups a few hundred keys in a
+    hash rather than sorting the year's postings by (admission, community, year). The scope rows
+    are read bare and pro-rated with each admission's days of the year, counted once."""
     scope_condition = _funding_jurisdiction(
         user, region="region", department="admission__department_id"
     )
@@ -687,58 +682,80 @@ def _report_cells(
         )
     if year is not None:
         postings = postings.filter(transaction__year=year)
-    cells, admissions, places = _commitments(scope, year)
-    money = _arrived_and_spent(postings, "admission_id", "account__region_id", "transaction__year")
-    for row in money:
-        key = (row["admission_id"], row["account__region_id"], row["transaction__year"])
-        cell = cells.setdefault(key, [0, 0, 0])
-        cell[1] += row["arrived"]
-        cell[2] += row["spent"]
-    _complete(cells, admissions, places)
-    return cells, admissions, places
-
-
-def _complete(cells: _Cells, admissions: dict[int, dict], places: dict[str, _Place]) -> None:
-    """Read the admissions and communities money was moved for that no scope row named."""
-    unnamed = {pk for pk, _code, _year in cells if pk not in admissions}
-    if unnamed:
-        fields = {
-            field.removeprefix("admission__"): short for field, short in _ADMISSION_FIELDS.items()
-        }
-        for row in Admission.objects.filter(pk__in=unnamed).values("pk", *fields):
-            admissions[row["pk"]] = {short: row[field] for field, short in fields.items()}
-    unplaced = {code for _pk, code, _year in cells if code not in places}
-    if unplaced:
-        rows = Region.objects.filter(pk__in=unplaced).values_list(
+    field, position = _GROUPED_BY[by]
+    scope_rows = list(
+        scope.values_list("admission_id", "region_id", "funding_fen", "revoked_on").order_by()
+    )
+    sums: dict[int | str, list[int]] = {
+        row[field]: [0, row["arrived"], row["spent"]] for row in _arrived_and_spent(postings, field)
+    }
+    # Money moved for an admission or a community that no scope row names (which should never
+    # happen) still shows, committed 0.
+    admission_ids = {row[0] for row in scope_rows}
+    if position == 0:
+        admission_ids |= set(sums)
+    admissions = {
+        row["pk"]: {short: row[name] for name, short in _ADMISSION_FIELDS.items()}
+        for row in Admission.objects.filter(pk__in=admission_ids).values("pk", *_ADMISSION_FIELDS)
+    }
+    places: dict[str, _Place] = {}
+    if position == 1:
+        codes = {row[1] for row in scope_rows} | set(sums)
+        rows = Region.objects.filter(pk__in=codes).values_list(
             "code", "name", "level", "parent_id", "parent__name"
         )
-        places.update({row[0]: _place(*row) for row in rows})
+        places = {row[0]: _place(*row) for row in rows}
+    # (admission id, year) → the days of the year its term covers, counted once per admission.
+    covered: dict[tuple[int, int], int] = {}
+    for admission_pk, code, funding_fen, revoked_on in scope_rows:
+        admission = admissions[admission_pk]
+        first, last = admission["valid_from"].year, admission["valid_until"].year
+        for each in [year] if year is not None else range(first, last + 1):
+            if revoked_on is None:
+                days = covered.get((admission_pk, each))
+                if days is None:
+                    days = covered[(admission_pk, each)] = _covered_days(
+                        admission["valid_from"], admission["valid_until"], each
+                    )
+            else:
+                days = _covered_days(
+                    admission["valid_from"], admission["valid_until"], each, revoked_on
+                )
+            key = (admission_pk, code, each)[position]
+            sums.setdefault(key, [0, 0, 0])[0] += _prorated(funding_fen, days, each)
+    return sums, admissions, places
 
 
-def _report_row(by: str, admission_pk: int, admission: dict, code: str, place: _Place, year: int):
-    """An empty row of the group a cell falls in."""
+def _report_row(
+    by: str, key: int | str, admissions: dict[int, dict], places: dict[str, _Place]
+) -> ReportRow:
+    """An empty row of the group that `key` (see _GROUPED_BY) falls in."""
     if by == "admission":
+        admission = admissions[key]
         return ReportRow(
-            key=str(admission_pk),
+            key=str(key),
             name=admission["number"],
             detail=admission["title"],
             department=admission["department"],
-            admission_id=admission_pk,
+            admission_id=key,
             sort_key=(admission["year"], admission["sequence"]),
         )
     if by == "department":
+        admission = admissions[key]
         return ReportRow(
             key=str(admission["department_id"]),
             name=admission["department"],
             sort_key=(admission["department_sort_key"], admission["department_id"]),
         )
     if by == "street":
+        place = places[key]
         return ReportRow(
             key=place.street_code, name=place.street_name, sort_key=(place.street_code,)
         )
     if by == "community":
-        return ReportRow(key=code, name=place.name, detail=place.street_name, sort_key=(code,))
-    return ReportRow(key=str(year), name=str(year), sort_key=(year,))
+        place = places[key]
+        return ReportRow(key=key, name=place.name, detail=place.street_name, sort_key=(key,))
+    return ReportRow(key=str(key), name=str(key), sort_key=(key,))
 
 
 def funding_report(
@@ -746,15 +763,14 @@ def funding_report(
 ) -> list[ReportRow]:
     """Committed, transferred and spent money in fen grouped `by` admission, department,
     street, community or year, for one year (None: every year) and optionally one admission,
-    as far as the user's jurisdiction reaches; summed in the database, in two queries."""
+    as far as the user's jurisdiction reaches; summed in the database, in three queries (four by
+    street or community)."""
     if by not in REPORT_GROUPINGS:
         raise ValueError(by)
-    cells, admissions, places = _report_cells(user=user, year=year, admission_id=admission_id)
+    sums, admissions, places = _report_sums(user=user, year=year, by=by, admission_id=admission_id)
     rows: dict[str, ReportRow] = {}
-    for (admission_pk, code, each_year), (committed, transferred, spent) in cells.items():
-        empty = _report_row(
-            by, admission_pk, admissions[admission_pk], code, places[code], each_year
-        )
+    for key, (committed, transferred, spent) in sums.items():
+        empty = _report_row(by, key, admissions, places)
         row = rows.setdefault(empty.key, empty)
         row.committed += committed
         row.transferred += transferred

@@ -143,6 +143,23 @@ def test_report_agrees_with_funding_of(personas, funded):
     }
 
 
+def test_report_prorates_a_revoked_community_only_up_to_its_revocation(personas, funded):
+    """An admission revoked in one community on 1 October 2026 commits there 92 days of 2026
+    (1 July – 30 September) and nothing in 2027; its other communities keep their full term."""
+    admission, _xilin = funded
+    AdmissionScope.objects.filter(admission=admission, region_id=JIANDAOJIE).update(
+        revoked_on=dt.date(2026, 10, 1)
+    )
+    jiandaojie_92_days = 201_644
+    for by in ("community", "admission"):
+        rows = funding_report(
+            user=personas.finance_officer, year=YEAR, by=by, admission_id=admission.pk
+        )
+        assert sum(row.committed for row in rows) == ZHONGGULOU_2026 + jiandaojie_92_days
+    rows = funding_report(user=personas.finance_officer, year=2027, by="community")
+    assert money(rows) == {"钟鼓楼社区": (ZHONGGULOU_2027, 50_000, 0), "箭道街社区": (0, 0, 0)}
+
+
 def test_report_counts_a_commitment_with_no_money_as_owed(personas, budget):
     admission = admission_row(personas, scope={JIANDAOJIE: 200_000})
     [row] = funding_report(user=personas.finance_officer, year=YEAR, by="admission")
@@ -167,6 +184,13 @@ def test_report_keeps_money_whose_scope_row_is_gone(personas, funded):
     rows = funding_report(user=personas.finance_officer, year=YEAR, by="admission")
     assert money(rows)[xilin.number] == (0, 100_000, 0)
     assert rows[1].department == "市中区民政局"
+    assert money(funding_report(user=personas.finance_officer, year=YEAR, by="street")) == {
+        "城东街道": (ZHONGGULOU_2026, 500_000, 120_000),
+        "城西街道": (0, 100_000, 0),
+    }
+    assert money(funding_report(user=personas.finance_officer, year=YEAR, by="department")) == {
+        "市中区民政局": (ZHONGGULOU_2026, 600_000, 120_000)
+    }
 
 
 def test_report_refuses_an_unknown_grouping(personas):
@@ -220,18 +244,25 @@ def test_nobody_outside_the_district_sees_its_money(personas, funded):
 
 
 def test_the_report_reads_in_a_constant_number_of_queries(
-    personas, budget, funded, django_assert_max_num_queries
+    personas, budget, funded, django_assert_num_queries
 ):
+    """The scope, the money and the admissions; the communities too by street or community."""
     for n in range(6):
         extra = admission_row(
             personas, scope={ZHONGGULOU: 100_000, XILIN: 200_000}, title=f"事项 {n}"
         )
         transfer(personas, budget, extra, [(ZHONGGULOU, 10_000), (XILIN, 20_000)])
+    queries = {"admission": 3, "department": 3, "street": 4, "community": 4, "year": 3}
     for by in selectors.REPORT_GROUPINGS:
-        with django_assert_max_num_queries(2):
-            rows = funding_report(user=personas.finance_officer, year=YEAR, by=by)
-        assert rows
-    with django_assert_max_num_queries(2):
+        for year in (YEAR, None):
+            with django_assert_num_queries(queries[by]):
+                rows = funding_report(user=personas.finance_officer, year=year, by=by)
+            assert rows
+        with django_assert_num_queries(queries[by]):
+            assert funding_report(
+                user=personas.street_officer, year=YEAR, by=by, admission_id=extra.pk
+            )
+    with django_assert_num_queries(3):
         assert len(funding_report(user=personas.finance_officer, year=None, by="admission")) == 8
 
 
