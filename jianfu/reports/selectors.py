@@ -10,10 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field, fields
+from typing import NamedTuple
 
 from django.db import models
-from django.db.models import DEFERRED, OuterRef, QuerySet, Subquery, Sum
+from django.db.models import OuterRef, QuerySet, Subquery, Sum
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast
 
+from jianfu.admission.models import ApplicationState
 from jianfu.burden.index import Comparison, Figures, compare
 from jianfu.org.models import Region, RegionLevel, Unit, UnitType, User
 from jianfu.org.roles import DISTRICT_ROLES, Role
@@ -195,11 +199,24 @@ def public_region(code: str) -> Region | None:
 # Departments -------------------------------------------------------------------------------
 
 
+class DepartmentName(NamedTuple):
+    """What a department's record shows of its department (the pages, the API, the order):
+    read with the sums in the same statement, so a province's thousand records build no Unit."""
+
+    pk: int
+    name: str
+    sort_key: str
+
+    @classmethod
+    def of(cls, unit: Unit) -> DepartmentName:
+        return cls(unit.pk, unit.name, unit.sort_key)
+
+
 @dataclass
 class DepartmentStats:
     """A department's record over one district, or summed over a city's or province's."""
 
-    department: Unit
+    department: DepartmentName
     applications: dict[str, int] = field(default_factory=dict)
     admissions_granted: int = 0
     admissions_in_force: int = 0
@@ -256,61 +273,69 @@ def _department_order(row: DepartmentStats) -> tuple:
     return (-row.unadmitted_deliveries, -row.refusals, row.department.sort_key, row.department.pk)
 
 
-# What a department's record reads of its Unit (the pages, the API, the order): fetched with
-# the sums, in the same statement; the Unit's other fields are deferred (loaded if ever read).
-DEPARTMENT_UNIT_FIELDS = ("name", "sort_key")
-UNIT_ATTNAMES = [f.attname for f in Unit._meta.concrete_fields]
-UNIT_POSITIONS = [UNIT_ATTNAMES.index(name) for name in ("id", *DEPARTMENT_UNIT_FIELDS)]
-
-
 class Total(Sum):
     """SUM of an integer or float column, taken as the driver hands it over: SQLite and
     PostgreSQL give an int for a sum of integers (PostgreSQL sums an integer into a bigint)
-    and a float for a sum of floats; only a bigint's sum (a numeric) needs Sum's int(). Skipping
-    the conversion of every value matters when a province's thousand departments each bring
-    sixteen sums; a group always has a row, so no sum is NULL."""
+    and a float for a sum of floats. With no value to convert in any column (see BigTotal),
+    Django hands the rows over as the driver gives them, which matters when a province's
+    thousand departments each bring some thirty sums. A group always has a row, so no column's
+    sum is NULL (an application state that none of the group's rows has is, and comes as None)."""
 
     @property
     def convert_value(self):
         return self._convert_value_noop
 
 
-def _total(name: str) -> Sum:
+class BigTotal(Cast):
+    """SUM of a bigint column cast back to a bigint in SQL (PostgreSQL sums a bigint into a
+    numeric, which would come as a Decimal to convert), taken as the driver hands it over."""
+
+    def __init__(self, name: str):
+        super().__init__(Sum(name), models.BigIntegerField())
+
+    @property
+    def convert_value(self):
+        return self._convert_value_noop
+
+
+def _total(name: str) -> Total | BigTotal:
     column = DepartmentFigures._meta.get_field(name)
-    return Sum(name) if isinstance(column, models.BigIntegerField) else Total(name)
+    return BigTotal(name) if isinstance(column, models.BigIntegerField) else Total(name)
 
 
-def _unit_of(db: str, values: tuple) -> Unit:
-    """A Unit from its id and DEPARTMENT_UNIT_FIELDS read with the sums, the rest deferred."""
-    row = [DEFERRED] * len(UNIT_ATTNAMES)
-    for position, value in zip(UNIT_POSITIONS, values, strict=True):
-        row[position] = value
-    return Unit.from_db(db, UNIT_ATTNAMES, row)
+# A row's applications are a JSON object {state: count} of the states its department's
+# applications were in (the refresh counts Application.state, so the keys are these states).
+# Each state's count is summed in SQL with the other figures, not decoded row by row here.
+APPLICATION_STATES = tuple(ApplicationState.values)
+APPLICATION_SUMS = {
+    f"applications_{state}": Total(Cast(KT(f"applications__{state}"), models.IntegerField()))
+    for state in APPLICATION_STATES
+}
 
 
 def _department_records(
-    rows: QuerySet[DepartmentFigures], key: str, units: dict[int, Unit] | None = None
+    rows: QuerySet[DepartmentFigures], key: str
 ) -> dict[tuple, DepartmentStats]:
-    """The rows' figures summed in SQL per (key, department), as DepartmentStats (`units`: the
-    departments at hand, else each comes with its sums); two statements."""
-    unit_columns = () if units is not None else DEPARTMENT_UNIT_FIELDS
-    columns = (key, "department_id", *(f"department__{name}" for name in unit_columns))
-    sums = rows.values_list(*columns).annotate(*(_total(n) for n in DEPARTMENT_COUNTS)).order_by()
+    """The rows' figures summed in SQL per (key, department), as DepartmentStats, each with its
+    department's name and sort key and its applications by state; one statement."""
+    columns = (key, "department_id", "department__name", "department__sort_key")
+    sums = (
+        rows.values_list(*columns)
+        .annotate(**{name: _total(name) for name in DEPARTMENT_COUNTS}, **APPLICATION_SUMS)
+        .order_by()
+    )
+    width = len(columns) + len(DEPARTMENT_COUNTS)
     records: dict[tuple, DepartmentStats] = {}
-    db = rows.db
-    width = len(columns)
     for found in sums:
-        department_id = found[1]
-        unit = _unit_of(db, found[1:width]) if units is None else units[department_id]
+        applications = {
+            state: n
+            for state, n in zip(APPLICATION_STATES, found[width:], strict=True)
+            if n is not None
+        }
         # The figures come in the dataclass's order (checked below the class).
-        records[(found[0], department_id)] = DepartmentStats(unit, {}, *found[width:])
-    # The applications by state are a JSON object per row, added up here; rows without any
-    # are not read.
-    filed = rows.exclude(applications={}).values_list(key, "department_id", "applications")
-    for value, department_id, applications in filed.order_by("district_id"):
-        record = records[(value, department_id)]
-        for state, n in applications.items():
-            record.applications[state] = record.applications.get(state, 0) + n
+        records[(found[0], found[1])] = DepartmentStats(
+            DepartmentName(*found[1:4]), applications, *found[4:width]
+        )
     return records
 
 
@@ -324,11 +349,9 @@ def department_stats(
         rows = rows.filter(district_id=region.district_code)
     else:
         rows = rows.filter(district__code__startswith=region.prefix)
-    units = None
     if department is not None:
         rows = rows.filter(department=department)
-        units = {department.pk: department}
-    records = _department_records(rows, "year", units)
+    records = _department_records(rows, "year")
     return sorted(records.values(), key=_department_order)
 
 
@@ -340,7 +363,7 @@ def department_history(
     rows = DepartmentFigures.objects.filter(department=department)
     if within is not None:
         rows = rows.filter(district__code__startswith=within.prefix)
-    records = _department_records(rows, "year", {department.pk: department})
+    records = _department_records(rows, "year")
     return sorted(((year, record) for (year, _pk), record in records.items()), key=lambda r: r[0])
 
 
@@ -506,7 +529,9 @@ def headline_for(*, user: User) -> Headline | None:
     if department is not None:
         rows = department_stats(region=region, year=year, department=department)
         headline.department = department
-        headline.department_stats = rows[0] if rows else DepartmentStats(department)
+        headline.department_stats = (
+            rows[0] if rows else DepartmentStats(DepartmentName.of(department))
+        )
     return headline
 
 
@@ -550,7 +575,7 @@ def all_department_stats() -> list[tuple[Region, int, DepartmentStats]]:
     )
     result = []
     for row in rows:
-        stats = DepartmentStats(row.department)
+        stats = DepartmentStats(DepartmentName.of(row.department))
         stats.add(row)
         result.append((row.district, row.year, stats))
     return result
