@@ -30,7 +30,7 @@ def cursor_page(
     queryset: QuerySet, *, key: str, cursor: str | None, limit: int, descending: bool = False
 ) -> dict:
     """One page of `queryset` ordered by the unique field `key` (newest first if `descending`),
-    after the row the cursor names."""
+    after the row the cursor names; its rows are models, or dicts for a `values()` queryset."""
     if not 1 <= limit <= MAX_LIMIT:
         raise InvalidInput(
             _("每页条数应在 1 到 %(max)d 之间。") % {"max": MAX_LIMIT}, code="invalid_limit"
@@ -50,10 +50,11 @@ def cursor_page(
     rows = list(queryset[: limit + 1])
     more = len(rows) > limit
     rows = rows[:limit]
-    return {
-        "items": rows,
-        "next_cursor": _encode(getattr(rows[-1], key)) if more else None,
-    }
+    next_cursor = None
+    if more:
+        last = rows[-1]
+        next_cursor = _encode(last[key] if isinstance(last, dict) else getattr(last, key))
+    return {"items": rows, "next_cursor": next_cursor}
 
 
 class PageMeta(Schema):

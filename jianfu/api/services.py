@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -51,16 +52,20 @@ def token_revoke(*, actor: User, token: ApiToken) -> None:
 
 
 def token_authenticate(secret: str) -> User | None:
-    """The active user a presented token belongs to, or None."""
+    """The active user a presented token belongs to, with their unit, region and roles, or None."""
     if not secret.startswith(TOKEN_PREFIX):
         return None
-    token = (
+    # One statement for the token, its user, unit, region and roles (a row per role): every API
+    # call starts here, and nearly every one asks for the roles next.
+    rows = list(
         ApiToken.objects.select_related("user", "user__unit", "user__unit__region")
         .filter(token_hash=sm3_hex(secret), revoked_at__isnull=True, user__is_active=True)
-        .first()
+        .annotate(role=F("user__roles__role"))
     )
-    if token is None:
+    if not rows:
         return None
+    token = rows[0]
+    token.user.roles_known(frozenset(row.role for row in rows if row.role is not None))
     now = timezone.now()
     if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)

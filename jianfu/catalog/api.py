@@ -180,17 +180,24 @@ def _version_or_404(request, catalog_list, ref: str | None, as_of: dt.date | Non
     summary="清单事项 · Items of a version (current by default, or as of a date)",
 )
 def list_items(request: HttpRequest, ref: str, filters: Query[ItemFilters]) -> dict:
-    catalog_list = _list_or_404(request, ref)
-    version = _version_or_404(request, catalog_list, filters.version, filters.as_of)
-    page = cursor_page(version.items.all(), key="id", cursor=filters.cursor, limit=filters.limit)
-    # A list of 50 items is read page after page by every office's software: its rows are built
-    # here, in ItemPage's order, and rendered without validating each model instance through
-    # ninja's attribute getters, which took a fifth of each request
-    # (test_api_items_rows_match_the_schema keeps the two equal).
+    if filters.version is None and filters.as_of is None:
+        # The current version, as nearly every call asks: the list and its version in one query.
+        version = selectors.current_version_visible_to(user=request.auth, list_ref=ref)
+        if version is None:
+            raise NotFound()
+    else:
+        catalog_list = _list_or_404(request, ref)
+        version = _version_or_404(request, catalog_list, filters.version, filters.as_of)
+    # A list of 50 items is read page after page by every office's software: its rows are read
+    # as dicts of ItemPage's fields, in its order, and rendered without building a model for
+    # each or validating it through ninja's attribute getters, which took a fifth of each
+    # request (test_api_items_rows_match_the_schema keeps the two equal).
+    items = version.items.values(*ITEM_FIELDS)
+    page = cursor_page(items, key="id", cursor=filters.cursor, limit=filters.limit)
     body = {
         "next_cursor": page["next_cursor"],
         "version": {field: getattr(version, field) for field in VersionOut.model_fields},
-        "items": [{field: getattr(item, field) for field in ITEM_FIELDS} for item in page["items"]],
+        "items": page["items"],
     }
     body["version"]["status"] = VersionStatus(version.status)
     # Imported here: the API module imports this router.

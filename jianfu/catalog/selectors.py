@@ -139,10 +139,29 @@ def item_tree(items: list[Item]) -> list[tuple[Item, int]]:
 
 def list_visible_to(*, user: User | None, ref: str | int) -> CatalogList | None:
     """One list by its id or its code."""
-    lists = lists_visible_to(user=user)
+    # Both are unique, so one row at most: without lists_visible_to's DISTINCT and order, which
+    # every API call on a list paid for (a reader's filter joins nothing that repeats a list;
+    # the public's joins the versions, and first() keeps one row).
+    lists = CatalogList.objects.filter(_visible_lists_filter(user)).select_related("region")
     if isinstance(ref, int) or str(ref).isdigit():
         return lists.filter(pk=int(ref)).first()
     return lists.filter(code=ref).first()
+
+
+def current_version_visible_to(*, user: User | None, list_ref: str | int) -> ListVersion | None:
+    """The published version of one list the user may read (by its id or code), in one query."""
+    # What list_visible_to then version_visible_to(ref="current") find in two statements: the
+    # published version is every reader's, so only the list's visibility needs checking.
+    lists = CatalogList.objects.filter(_visible_lists_filter(user))
+    if isinstance(list_ref, int) or str(list_ref).isdigit():
+        lists = lists.filter(pk=int(list_ref))
+    else:
+        lists = lists.filter(code=list_ref)
+    return (
+        ListVersion.objects.filter(list__in=lists.values("pk"), status=VersionStatus.PUBLISHED)
+        .order_by("-valid_from", "-created_at")
+        .first()
+    )
 
 
 def can_see_drafts(user: User | None, catalog_list: CatalogList) -> bool:

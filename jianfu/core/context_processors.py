@@ -1,5 +1,9 @@
+import rules
 from django.http import HttpRequest
-from django.urls import reverse
+from django.template.loader import render_to_string
+from django.urls import get_script_prefix, get_urlconf, reverse
+from django.utils.functional import cached_property
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from jianfu.admission.selectors import APPLICATION_ROLES
@@ -62,13 +66,41 @@ def _allowed(user, rule) -> bool:
         return True
     if isinstance(rule, tuple):
         return user.has_role(*rule)
-    return user.has_perm(rule)
+    # The navigation's permissions are the rules' predicates, which decide from the roles already
+    # read. user.has_perm would, for each one refused, also ask ModelBackend, whose two queries
+    # (the user's and their groups' Django permissions) nothing in Jianfu ever grants.
+    return (user.is_active and user.is_superuser) or rules.has_perm(rule, user)
+
+
+# The portal's navigation as rendered, by (language, page's URL name, script prefix, URLconf).
+# It depends on nothing else, and the public pages answer many readers each, so each process
+# renders it once per language and page (about a millisecond each time otherwise).
+_portal_navigation: dict[tuple, str] = {}
+
+
+class PortalFrame:
+    """The parts of the public portal's frame (templates/portal/base.html) that are the same for
+    every reader of a page, rendered only when a page uses them."""
+
+    def __init__(self, request: HttpRequest) -> None:
+        self.request = request
+
+    @cached_property
+    def navigation(self) -> str:
+        match = getattr(self.request, "resolver_match", None)
+        here = match.url_name if match is not None else None
+        key = (get_language(), here, get_script_prefix(), get_urlconf())
+        html = _portal_navigation.get(key)
+        if html is None:
+            html = render_to_string("portal/navigation.html", {"here": here})
+            _portal_navigation[key] = html
+        return html
 
 
 def navigation(request: HttpRequest) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {}
+        return {"portal": PortalFrame(request)}
     items = []
     for label, name, rule in NAVIGATION:
         if not _allowed(user, rule):
@@ -84,4 +116,8 @@ def navigation(request: HttpRequest) -> dict:
     )
     for item in items:
         item["active"] = item is current
-    return {"navigation": items, "unread_notifications": notifications_unread(user=user).count()}
+    return {
+        "navigation": items,
+        "unread_notifications": notifications_unread(user=user).count(),
+        "portal": PortalFrame(request),
+    }

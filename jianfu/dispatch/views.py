@@ -303,6 +303,16 @@ def task_cancel(request: HttpRequest, task_id: int) -> HttpResponse:
 # The inbox ----------------------------------------------------------------------------------------
 
 
+# A delivery id no real row has, reversed in its place and then replaced by each row's id.
+_ID_PLACEHOLDER = 987654321987654321
+
+
+def _delivery_url_format(name: str, *args: str) -> str:
+    """The address `name` of a delivery (with `args` after its id), with `{}` for the id."""
+    url = reverse(name, args=[_ID_PLACEHOLDER, *args])
+    return url.replace("{", "{{").replace("}", "}}").replace(str(_ID_PLACEHOLDER), "{}")
+
+
 @login_required
 def inbox(request: HttpRequest) -> HttpResponse:
     user: User = request.user
@@ -319,10 +329,19 @@ def inbox(request: HttpRequest) -> HttpResponse:
     # translate every choice of every row).
     statuses = [(value, str(label)) for value, label in DeliveryStatus.choices]
     status_labels = dict(statuses)
+    # So are the rows' addresses: a reverse() for each link of each row was a tenth of the page.
+    detail_url = _delivery_url_format("delivery_detail")
+    refuse_url = _delivery_url_format("delivery_action", "refuse")
+    accept_url = _delivery_url_format("delivery_action", "accept")
+    notice_url = _delivery_url_format("refusal_notice")
     for delivery in rows:
         delivery.reason_texts = services.reason_texts(delivery.task, delivery.reasons)
         delivery.actions = services.actions_allowed(user, delivery)
         delivery.status_label = status_labels.get(delivery.status, delivery.status)
+        delivery.detail_url = detail_url.format(delivery.id)
+        delivery.refuse_url = refuse_url.format(delivery.id)
+        delivery.accept_url = accept_url.format(delivery.id)
+        delivery.notice_url = notice_url.format(delivery.id)
     page.object_list = rows
     context = {
         "page": page,

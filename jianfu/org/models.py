@@ -174,6 +174,11 @@ class User(AbstractUser):
             self.__dict__["_role_set"] = cached
         return cached
 
+    def roles_known(self, roles: frozenset[str]) -> None:
+        """Keep roles read together with the user (one statement for both), so role_set does
+        not read them again."""
+        self.__dict__["_role_set"] = roles
+
     def has_role(self, *roles: str) -> bool:
         return bool(self.role_set.intersection(roles))
 
