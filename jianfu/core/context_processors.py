@@ -1,9 +1,14 @@
+from urllib.parse import quote
+
 import rules
+from django.conf import settings
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.functional import cached_property
-from django.utils.translation import get_language
+from django.utils.html import escape, format_html
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language, get_language_info
 from django.utils.translation import gettext_lazy as _
 
 from jianfu.admission.selectors import APPLICATION_ROLES
@@ -78,12 +83,41 @@ def _allowed(user, rule) -> bool:
 _portal_navigation: dict[tuple, str] = {}
 
 
+# The portal's language links as rendered, by (language, script prefix, URLconf): each link as the
+# text before and after the page's own address, which is all that changes from page to page.
+_portal_language_links: dict[tuple, list[tuple[str, str]]] = {}
+
+
 class PortalFrame:
     """The parts of the public portal's frame (templates/portal/base.html) that are the same for
     every reader of a page, rendered only when a page uses them."""
 
     def __init__(self, request: HttpRequest) -> None:
         self.request = request
+
+    @cached_property
+    def language_links(self) -> str:
+        """Links to read this page in each language (through the view that sets the cookie)."""
+        current = get_language()
+        key = (current, get_script_prefix(), get_urlconf())
+        parts = _portal_language_links.get(key)
+        if parts is None:
+            parts = _portal_language_links[key] = [
+                (
+                    format_html('<a href="{}?next=', reverse("portal_language", args=[code])),
+                    format_html(
+                        '" lang="{0}" hreflang="{0}" rel="nofollow" data-testid="lang-{0}"{1}>{2}</a>',
+                        code,
+                        mark_safe(' class="current" aria-current="true"')
+                        if code == current
+                        else "",
+                        get_language_info(code)["name_local"],
+                    ),
+                )
+                for code, _name in settings.LANGUAGES
+            ]
+        here = escape(quote(self.request.get_full_path()))
+        return mark_safe("".join(before + here + after for before, after in parts))  # noqa: S308
 
     @cached_property
     def navigation(self) -> str:

@@ -3,10 +3,12 @@ exactly what each page and language shows."""
 
 import pytest
 from django.conf import settings
+from django.template.defaultfilters import urlencode
 from django.template.loader import render_to_string
 from django.test import Client
 from django.urls import reverse
 from django.utils import translation
+from django.utils.html import escape
 
 from jianfu.core import context_processors
 
@@ -42,3 +44,23 @@ def test_the_two_languages_keep_apart(db):
         client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
         pages[language] = nav(client.get(reverse("portal_index")).content.decode())
     assert "门户首页" in pages["zh-hans"] and "门户首页" not in pages["en"]
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_language_links_lead_back_to_the_page_read(db, language):
+    context_processors._portal_language_links.clear()
+    client = Client()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    for path in ("/public/", "/verify/admission/市中准〔2026〕12号?x=1&y=<b>"):
+        response = client.get(path)
+        page, here = response.content.decode(), response.wsgi_request.get_full_path()
+        start = page.index('<nav class="lang-switch"')
+        links = page[page.index(">", start) + 1 : page.index("</nav>", start)]
+        expected = "".join(
+            f'<a href="/public/lang/{code}/?next={escape(urlencode(here))}" lang="{code}" '
+            f'hreflang="{code}" rel="nofollow" data-testid="lang-{code}"'
+            + (' class="current" aria-current="true"' if code == language else "")
+            + f">{translation.get_language_info(code)['name_local']}</a>"
+            for code, _name in settings.LANGUAGES
+        )
+        assert links == expected, path
