@@ -3,16 +3,16 @@
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db import transaction
-from django.db.models import F
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from jianfu.api.models import ApiToken
+from jianfu.core import sql
 from jianfu.core.audit import audit_record
 from jianfu.core.crypto import new_secret, sm3_hex
 from jianfu.core.errors import Forbidden, InvalidInput
-from jianfu.org.models import User
+from jianfu.org.models import Region, Unit, User
 
 TOKEN_PREFIX = "jf_"  # noqa: S105 (a marker that tells our tokens apart, not a secret)
 # Recording every use would write on every API call; once a minute is enough to tell
@@ -51,22 +51,44 @@ def token_revoke(*, actor: User, token: ApiToken) -> None:
         audit_record(actor=actor, action="api_token.revoke", target=token)
 
 
+# Every API call starts here: the token, its user, unit, region and roles (a row per role) in one
+# statement written once, not built and compiled by the ORM for each call (half of a call's time).
+_TOKEN_USER_SQL = (
+    "SELECT token.id, token.last_used_at, "  # noqa: S608 (column lists from the models)
+    f"{sql.select_list(User, 'account')}, {sql.select_list(Unit, 'unit')}, "
+    f"{sql.select_list(Region, 'region')}, role.role "
+    "FROM api_apitoken token JOIN org_user account ON account.id = token.user_id "
+    "LEFT JOIN org_unit unit ON unit.id = account.unit_id "
+    "LEFT JOIN org_region region ON region.code = unit.region_id "
+    "LEFT JOIN org_userrole role ON role.user_id = account.id "
+    "WHERE token.token_hash = %s AND token.revoked_at IS NULL AND account.is_active"
+)
+_USER_COLUMNS = len(User._meta.concrete_fields)
+_UNIT_COLUMNS = len(Unit._meta.concrete_fields)
+
+
 def token_authenticate(secret: str) -> User | None:
     """The active user a presented token belongs to, with their unit, region and roles, or None."""
     if not secret.startswith(TOKEN_PREFIX):
         return None
-    # One statement for the token, its user, unit, region and roles (a row per role): every API
-    # call starts here, and nearly every one asks for the roles next.
-    rows = list(
-        ApiToken.objects.select_related("user", "user__unit", "user__unit__region")
-        .filter(token_hash=sm3_hex(secret), revoked_at__isnull=True, user__is_active=True)
-        .annotate(role=F("user__roles__role"))
-    )
+    with connection.cursor() as cursor:
+        cursor.execute(_TOKEN_USER_SQL, [sm3_hex(secret)])
+        rows = cursor.fetchall()
     if not rows:
         return None
-    token = rows[0]
-    token.user.roles_known(frozenset(row.role for row in rows if row.role is not None))
+    first = rows[0]
+    token_id, last_used_at = sql.converted(ApiToken, ("id", "last_used_at"), first[:2])
+    user_end = 2 + _USER_COLUMNS
+    unit_end = user_end + _UNIT_COLUMNS
+    user = sql.instance(User, first[2:user_end])
+    unit = sql.instance(Unit, first[user_end:unit_end])
+    User._meta.get_field("unit").set_cached_value(user, unit)
+    if unit is not None:
+        Unit._meta.get_field("region").set_cached_value(
+            unit, sql.instance(Region, first[unit_end:-1])
+        )
+    user.roles_known(frozenset(row[-1] for row in rows if row[-1] is not None))
     now = timezone.now()
-    if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    return token.user
+    if last_used_at is None or now - last_used_at > LAST_USED_RESOLUTION:
+        ApiToken.objects.filter(pk=token_id).update(last_used_at=now)
+    return user
