@@ -99,9 +99,14 @@ def keyset_page(
     size: int = DEFAULT_SIZE,
     max_size: int = MAX_SIZE,
     count: bool = False,
+    count_from: QuerySet | None = None,
 ) -> KeysetPage:
     """The page of `queryset` in `ordering` that the request's cursor names (the first page
-    without one); `?size=` overrides `size` up to `max_size`."""
+    without one); `?size=` overrides `size` up to `max_size`.
+
+    `count_from` is counted instead of `queryset` when the page's rows carry columns (values()
+    of joined tables) that a count has no need to read; it must hold the same rows.
+    """
     columns = _columns(queryset, ordering)
     size = page_size(request, default=min(size, max_size), maximum=max_size)
     salt = _salt(queryset, columns)
@@ -138,7 +143,8 @@ def keyset_page(
     elif page.has_previous:
         page.previous_url = page.first_url
     if count:
-        page.total = queryset.order_by()[: COUNT_CAP + 1].count()
+        counted = queryset if count_from is None else count_from
+        page.total = counted.order_by()[: COUNT_CAP + 1].count()
         page.total_capped = page.total > COUNT_CAP
         page.total = min(page.total, COUNT_CAP)
     return page

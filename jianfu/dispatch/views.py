@@ -4,6 +4,7 @@ dispatch.selectors, writes through dispatch.services."""
 
 from __future__ import annotations
 
+from html import escape as html_escape
 from typing import Any
 
 from django import forms as django_forms
@@ -12,10 +13,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape, format_html
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from django.views.decorators.http import require_http_methods, require_POST
@@ -313,6 +317,122 @@ def _delivery_url_format(name: str, *args: str) -> str:
     return url.replace("{", "{{").replace("}", "}}").replace(str(_ID_PLACEHOLDER), "{}")
 
 
+# One row of the inbox's table. The rows are put together here rather than in the template: at
+# fifty rows a page, looking up and escaping each row's variables in the template was a third of
+# the page's time. Every value in it is escaped, or is an address or label made here.
+_INBOX_ROW = """<tr{row_class} data-testid="inbox-row">
+    <td><a href="{detail_url}">{title}</a><br><code class="small muted">{reference}</code></td>
+    <td class="dept">{department}</td>
+    <td class="nowrap">{deadline}</td>
+    <td>{admission}</td>
+    <td class="nowrap"><span class="status delivery-status-{status}">{status_label}</span>{progress}</td>
+    <td><div class="row-actions">
+      {refuse}
+      {accept}
+      <a href="{detail_url}">{detail_label}</a>
+      {notice}
+    </div></td>
+  </tr>"""
+_INBOX_PROGRESS = (
+    '<br><span class="progress-bar" aria-hidden="true"><span style="width: {0}%"></span></span>'
+    ' <span class="small">{0}%</span>'
+)
+_INBOX_BUTTON = """
+      <form method="post" action="{url}">{hidden}
+        <button type="submit" class="{css}"{test_id}>{label}</button></form>
+      """
+
+
+def _inbox_rows_html(request: HttpRequest, user: User, rows: list[dict]) -> str:
+    """The inbox table's rows: their links, reasons, status and the buttons the rules allow."""
+    # The labels are translated once per page, not once per row (get_status_display would
+    # translate every choice of every row).
+    status_labels = {value: escape(str(label)) for value, label in DeliveryStatus.choices}
+    admitted_cell = format_html('<span class="admitted">{}</span>', _("已准入"))
+    unadmitted_cell = format_html('<span class="unadmitted">{}</span>', _("未准入"))
+    refuse_label, accept_label = escape(pgettext("action", "拒绝")), escape(_("接收"))
+    detail_label, notice_label = escape(_("详情")), escape(_("告知书"))
+    # So are the rows' addresses: a reverse() for each link of each row was a tenth of the page.
+    detail_url = _delivery_url_format("delivery_detail")
+    refuse_url = _delivery_url_format("delivery_action", "refuse")
+    accept_url = _delivery_url_format("delivery_action", "accept")
+    notice_url = _delivery_url_format("refusal_notice")
+    # The hidden fields of every row's buttons, the same for all of them.
+    hidden = format_html(
+        '<input type="hidden" name="csrfmiddlewaretoken" value="{}">'
+        '<input type="hidden" name="next" value="{}">',
+        get_token(request),
+        request.get_full_path(),
+    )
+    # The rules decide once for each kind of row (its status, admission and task), not per row.
+    actions_of = services.actions_decider(user)
+    # The rows' values are escaped with the standard library's escape, which is what Django's
+    # does, without the wrapper for lazy strings that cost more than the escaping itself.
+    html = []
+    for row in rows:
+        delivery_id, status, admitted = row["id"], row["status"], row["admitted"]
+        actions = actions_of(
+            task_status=row["task_status"],
+            recipient_level=row["recipient_level"],
+            region_id=row["region_id"],
+            status=status,
+            admitted=admitted,
+        )
+        if admitted:
+            admission = admitted_cell
+        else:
+            # Only unadmitted work shows its reasons, and only it may be refused from the list.
+            reasons = services.reason_texts_of(
+                check_details=row["check_details"],
+                admission_number=row["admission_number"],
+                reasons=row["reasons"],
+            )
+            admission = unadmitted_cell + '<ul class="reasons">'
+            admission += "".join(f"<li>{html_escape(reason)}</li>" for reason in reasons) + "</ul>"
+        refuse = accept = notice = ""
+        if not admitted and "refuse" in actions:
+            refuse = _INBOX_BUTTON.format(
+                url=refuse_url.format(delivery_id),
+                hidden=hidden,
+                css="refuse small",
+                test_id=' data-testid="refuse"',
+                label=refuse_label,
+            )
+        if "accept" in actions:
+            accept = _INBOX_BUTTON.format(
+                url=accept_url.format(delivery_id),
+                hidden=hidden,
+                css="small",
+                test_id="",
+                label=accept_label,
+            )
+        if status == DeliveryStatus.REFUSED:
+            notice = f'<a href="{notice_url.format(delivery_id)}">{notice_label}</a>'
+        html.append(
+            _INBOX_ROW.format(
+                row_class="" if admitted else ' class="unadmitted-row"',
+                detail_url=detail_url.format(delivery_id),
+                title=html_escape(row["title"]),
+                reference=html_escape(row["reference"]),
+                department=html_escape(row["department"]),
+                deadline=row["deadline"].isoformat(),
+                admission=admission,
+                status=html_escape(status),
+                status_label=status_labels.get(status) or html_escape(status),
+                progress=(
+                    _INBOX_PROGRESS.format(row["progress"])
+                    if status == DeliveryStatus.ACCEPTED
+                    else ""
+                ),
+                refuse=refuse,
+                accept=accept,
+                detail_label=detail_label,
+                notice=notice,
+            )
+        )
+    return mark_safe("".join(html))  # noqa: S308
+
+
 @login_required
 def inbox(request: HttpRequest) -> HttpResponse:
     user: User = request.user
@@ -321,36 +441,24 @@ def inbox(request: HttpRequest) -> HttpResponse:
     form = InboxFilterForm(request.GET or None)
     filters = form.filters()
     deliveries = selectors.inbox_for(user=user, **filters)
+    # The rows read only the columns the page shows; the total counts the bare deliveries.
     page = keyset_page(
-        request, deliveries, ordering=("-task_id", "-id"), size=PAGE_SIZE, count=True
+        request,
+        selectors.inbox_page_rows(deliveries),
+        ordering=("-task_id", "-id"),
+        size=PAGE_SIZE,
+        count=True,
+        count_from=deliveries,
     )
-    rows = list(page.object_list)
-    # The labels are translated once per page, not once per row (get_status_display would
-    # translate every choice of every row).
-    statuses = [(value, str(label)) for value, label in DeliveryStatus.choices]
-    status_labels = dict(statuses)
-    # So are the rows' addresses: a reverse() for each link of each row was a tenth of the page.
-    detail_url = _delivery_url_format("delivery_detail")
-    refuse_url = _delivery_url_format("delivery_action", "refuse")
-    accept_url = _delivery_url_format("delivery_action", "accept")
-    notice_url = _delivery_url_format("refusal_notice")
-    for delivery in rows:
-        delivery.reason_texts = services.reason_texts(delivery.task, delivery.reasons)
-        delivery.actions = services.actions_allowed(user, delivery)
-        delivery.status_label = status_labels.get(delivery.status, delivery.status)
-        delivery.detail_url = detail_url.format(delivery.id)
-        delivery.refuse_url = refuse_url.format(delivery.id)
-        delivery.accept_url = accept_url.format(delivery.id)
-        delivery.notice_url = notice_url.format(delivery.id)
-    page.object_list = rows
+    rows = page.object_list
     context = {
         "page": page,
+        "rows_html": _inbox_rows_html(request, user, rows),
         "form": form,
         "filters": request.GET,
         "query": request.GET.copy(),
-        "statuses": statuses,
-        "filtered_task": rows[0].task if filters["task"] and rows else None,
-        "next": request.get_full_path(),
+        "statuses": [(value, str(label)) for value, label in DeliveryStatus.choices],
+        "filtered_task": {"title": rows[0]["title"]} if filters["task"] and rows else None,
     }
     return render(request, "dispatch/inbox.html", context)
 
