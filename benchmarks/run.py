@@ -254,14 +254,28 @@ def summary(outcomes: list[Outcome]) -> list[str]:
     return lines
 
 
+def machine_line(machines: list[str]) -> str:
+    """The scripts' machine lines as one: each part once, in the order first seen, a part that
+    another one spells out further ("PostgreSQL 15.20" and "PostgreSQL 15.20 (Debian …)") kept
+    in its longer form."""
+    parts: list[str] = []
+    for machine in machines:
+        for part in machine.split("; "):
+            if any(other.startswith(part) for other in parts):
+                continue
+            parts = [other for other in parts if not part.startswith(other)] + [part]
+    return "; ".join(parts)
+
+
 def markdown(outcomes: list[Outcome], *, when: str, database: str, quick: bool) -> str:
     """The combined results as a Markdown section: how they were made, the table, the notes."""
-    machines = sorted({o.machine for o in outcomes if o.machine})
+    machine = machine_line([o.machine for o in outcomes if o.machine])
     out = [
         f"Run {when}; `benchmarks/run --database {database}"
         + (" --quick`: small sizes, not comparable to the goals." if quick else "`.")
     ]
-    out += [f"Machine: {m}." for m in machines]
+    if machine:
+        out.append(f"Machine: {machine}.")
     out.append("")
     out.append("| " + " | ".join(HEADER) + " |")
     out.append("|" + "|".join(["---"] * 3 + ["---:"] * 4 + ["---"]) + "|")

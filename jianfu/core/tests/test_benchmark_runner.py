@@ -321,3 +321,16 @@ def test_a_scripts_row_follows_the_protocol_and_the_runner_agrees_with_it(tmp_pa
     path = tmp_path / "out" / "r.json"
     harness.write_results(str(path), benchmark="stats", machine="m", rows=[written])
     assert json.loads(path.read_text()) == {"benchmark": "stats", "machine": "m", "rows": [written]}
+
+
+def test_the_scripts_machine_lines_are_written_as_one():
+    line = runner.machine_line(
+        [
+            "2 CPUs; Linux 6; Python 3.11.7; Django 5.2; SQLite 3.40.1; PostgreSQL 15.20",
+            "2 CPUs; Linux 6; Python 3.11.7; Django 5.2; openpyxl 3.1.5; PostgreSQL 15.20 (Debian)",
+        ]
+    )
+    assert line == (
+        "2 CPUs; Linux 6; Python 3.11.7; Django 5.2; SQLite 3.40.1; openpyxl 3.1.5; "
+        "PostgreSQL 15.20 (Debian)"
+    )
