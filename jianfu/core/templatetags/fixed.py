@@ -2,13 +2,15 @@
 
 The frame of every page (the head, the brand, the footer, the portal's links) and the fixed text
 of the busiest pages are the same for every reader in a language: translating and reversing them
-again for each request was a third of the public verification page. What is inside the block
-must depend on nothing but the active language and the site's URLs: no request, no user, no
-variable of the page (a {% csrf_token %} or {{ request.path }} inside would be served to the next
-reader too). A test changing the translations forgets them with `fixed_forget()`.
+again for each request was about a quarter of the public verification page. What is inside the
+block must depend on nothing but the active language and the site's URLs: no request, no user,
+no variable of the page ({{ request.path }} inside would be served to the next reader too; a
+{% csrf_token %} inside is refused when the template is read). A test changing the translations
+forgets them with `fixed_forget()`.
 """
 
 from django import template
+from django.template.defaulttags import CsrfTokenNode
 from django.urls import get_script_prefix, get_urlconf
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
@@ -46,4 +48,8 @@ def fixed(parser: template.base.Parser, token: template.base.Token) -> FixedNode
         raise template.TemplateSyntaxError("{% fixed %} takes no arguments")
     nodelist = parser.parse(("endfixed",))
     parser.delete_first_token()
+    if nodelist.get_nodes_by_type(CsrfTokenNode):
+        raise template.TemplateSyntaxError(
+            "{% csrf_token %} inside {% fixed %} would give every reader the first one's token"
+        )
     return FixedNode(nodelist)

@@ -69,3 +69,12 @@ def test_fixed_takes_no_arguments():
 
     with pytest.raises(TemplateSyntaxError):
         Engine(libraries=LIBRARIES).from_string("{% load fixed %}{% fixed x %}{% endfixed %}")
+
+
+def test_a_csrf_token_inside_is_refused_when_the_template_is_read():
+    from django.template import TemplateSyntaxError
+
+    with pytest.raises(TemplateSyntaxError, match="csrf_token"):
+        Engine(libraries=LIBRARIES).from_string(
+            "{% load fixed %}{% fixed %}<form>{% csrf_token %}</form>{% endfixed %}"
+        )
