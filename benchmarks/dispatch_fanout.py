@@ -1,6 +1,6 @@
 """Benchmark: a task's fan-out to every community of a province against the raw-insert floor.
 
-    .venv/bin/python benchmarks/dispatch_fanout.py [--database sqlite|postgres|both] [--repeat 3]
+    .venv/bin/python benchmarks/dispatch_fanout.py [--database sqlite|postgres|both] [--repeat 5]
                                                    [--profile] [--json PATH]
 
 Every measurement runs in its own child process, on a fresh copy of a freshly migrated database
@@ -459,7 +459,7 @@ def print_table(results: list[dict]) -> None:
 def main() -> None:
     parser = harness.argument_parser(__doc__)
     parser.add_argument(
-        "--repeat", type=int, default=1, help="runs of each operation; the fastest counts"
+        "--repeat", type=int, default=3, help="runs of each operation; the fastest counts"
     )
     parser.add_argument(
         "--profile",
