@@ -192,12 +192,12 @@ def list_items(request: HttpRequest, ref: str, filters: Query[ItemFilters]) -> d
         # checked in the same statement) and the page of its items in two fixed statements,
         # rendered without building a model or validating through ninja for each row
         # (test_api_items_rows_match_the_schema keeps them equal to ItemPage's).
-        found = selectors.current_version_row(user=request.auth, list_ref=ref)
-        if found is None:
+        version = selectors.current_version_row(user=request.auth, list_ref=ref)
+        if version is None:
             raise NotFound()
         after = integer_cursor_after(filters.cursor, limit=filters.limit)
         rows = selectors.version_items_after(
-            version_id=found["id"], after=after, count=filters.limit + 1
+            version_id=version["id"], after=after, count=filters.limit + 1
         )
         page = page_of(rows, key="id", limit=filters.limit)
         # UUIDs as the text the JSON encoder writes for them, without its fallback for each.
@@ -205,7 +205,6 @@ def list_items(request: HttpRequest, ref: str, filters: Query[ItemFilters]) -> d
             row["key"] = str(row["key"])
             if row["parent_key"] is not None:
                 row["parent_key"] = str(row["parent_key"])
-        version = found
     else:
         catalog_list = _list_or_404(request, ref)
         found_version = _version_or_404(request, catalog_list, filters.version, filters.as_of)
