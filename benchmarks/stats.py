@@ -736,34 +736,16 @@ def child_floor(spec: dict) -> dict:
 
 # (a) The floor of the dashboard's read ------------------------------------------------------------
 
-# The department figures the dashboard sums over the province's districts.
-DEPARTMENT_SUMS = (
-    "admissions_granted",
-    "admissions_in_force",
-    "admissions_revoked",
-    "dispatches",
-    "unadmitted_dispatches",
-    "deliveries",
-    "unadmitted_deliveries",
-    "refusals",
-    "refusals_of_unadmitted",
-    "late_completions",
-    "overdue_open",
-    "funds_committed_fen",
-    "funds_transferred_fen",
-    "targets",
-    "targets_revoked",
-    "rated_targets",
-    "satisfaction_sum",
-)
-
 
 def _read_floor_sql(vendor: str) -> dict[str, str]:
     """The dashboard's figures from the precomputed rows in the fewest raw statements: the
     province's and its cities' rows with their names, every department's record summed over
     the districts in SQL, in the dashboard's order, and its applications by state."""
+    # The department figures the dashboard sums over the province's districts (Django is set up).
+    from jianfu.reports.selectors import DEPARTMENT_COUNTS
+
     low, high = _code_range(PROVINCE[:2])
-    sums = ", ".join(f"SUM(f.{name}) AS {name}" for name in DEPARTMENT_SUMS)
+    sums = ", ".join(f"SUM(f.{name}) AS {name}" for name in DEPARTMENT_COUNTS)
     districts = f"f.year = {YEAR} AND f.district_id >= '{low}' AND f.district_id < '{high}'"
     if vendor == "postgresql":
         states = "jsonb_each_text(f.applications) a"
