@@ -533,6 +533,15 @@ class Writer:
         return self.written
 
 
+def analyze_admissions() -> None:
+    """Statistics for the admissions the earlier steps just wrote (in this transaction, so
+    autovacuum has not seen them): without them PostgreSQL plans the scope's join for empty
+    tables."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE admission_admission, admission_admissionscope, org_region")
+
+
 def apportion(total: int, n: int, rng: random.Random, spread: float = 0.3) -> list[int]:
     """`total` split into `n` parts of roughly equal size (each within about `spread` of the
     mean), summing exactly to `total`: the largest-remainder method over random weights."""

@@ -57,7 +57,7 @@ from jianfu.evaluation.services import (
     code_hash,
 )
 from jianfu.evaluation.tally import TargetTally
-from jianfu.gendata.context import CHUNK, Context
+from jianfu.gendata.context import CHUNK, Context, analyze_admissions
 
 STEP = "evaluation"
 # The lowest quorum a district sets when its ballots are few (see _quorum).
@@ -867,7 +867,7 @@ def _reason(title: str, failed: list[_Target], names: dict[str, str]) -> str:
 
 def generate(ctx: Context) -> None:
     """Campaigns, targets, token sheets, evaluators, ballots and the published results."""
-    _analyze()
+    analyze_admissions()
     verdicts = _Verdicts.drawn(ctx.rng(STEP + ":verdicts"))
     campaigns = _plan(ctx, verdicts)
     summaries = {c.id: _summary(c) for c in campaigns if not c.open}
@@ -907,12 +907,3 @@ def generate(ctx: Context) -> None:
     with transaction.atomic():
         _write_ballots(ctx, _ballot_chunks(ctx, campaigns, regions, verdicts))
     _revoke(ctx, campaigns)
-
-
-def _analyze() -> None:
-    """Statistics for the admissions the earlier steps just wrote (in this transaction, so
-    autovacuum has not seen them): without them PostgreSQL plans the scope's join for empty
-    tables."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE admission_admission, admission_admissionscope, org_region")

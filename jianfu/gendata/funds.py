@@ -32,7 +32,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 
-from django.db import connection
 from django.utils.translation import gettext as _
 
 from jianfu.admission.models import AdmissionScope, AdmissionSettings, AdmissionState
@@ -48,7 +47,7 @@ from jianfu.funds.models import (
 )
 from jianfu.funds.selectors import committed_fen
 from jianfu.funds.tripwire import GRACE_DAYS_DEFAULT
-from jianfu.gendata.context import CHUNK, Context
+from jianfu.gendata.context import CHUNK, Context, analyze_admissions
 
 STEP = "funds"
 # Earlier years the ledger may cover, if they fit whole.
@@ -360,7 +359,7 @@ def generate(ctx: Context) -> None:
     """Accounts, vouchers, transactions with their postings, and the tripwire's suspensions."""
     rng = ctx.rng(STEP)
     years = list(range(ctx.year - PAST_YEARS, ctx.year + 1))
-    _analyze()
+    analyze_admissions()
     admissions = _admissions(ctx, years)
     covered, share = _cover(ctx, admissions)
     ledger = _accounts(ctx, {a.department for a in admissions})
@@ -594,12 +593,3 @@ def _suspensions(ctx: Context, admissions: list[_Admission]) -> None:
             elif not pair.paid and in_force:
                 rows.append({**row, "resumed_at": None})
     ctx.insert(FundingSuspension, rows)
-
-
-def _analyze() -> None:
-    """Statistics for the admissions the earlier steps just wrote (in this transaction, so
-    autovacuum has not seen them): without them PostgreSQL plans the scope's join for empty
-    tables."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE admission_admission, admission_admissionscope, org_region")
