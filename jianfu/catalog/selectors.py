@@ -149,26 +149,11 @@ def list_visible_to(*, user: User | None, ref: str | int) -> CatalogList | None:
     return lists.filter(code=ref).first()
 
 
-def current_version_visible_to(*, user: User | None, list_ref: str | int) -> ListVersion | None:
-    """The published version of one list the user may read (by its id or code), in one query."""
-    # What list_visible_to then version_visible_to(ref="current") find in two statements: the
-    # published version is every reader's, so only the list's visibility needs checking.
-    lists = CatalogList.objects.filter(_visible_lists_filter(user))
-    if isinstance(list_ref, int) or str(list_ref).isdigit():
-        lists = lists.filter(pk=int(list_ref))
-    else:
-        lists = lists.filter(code=list_ref)
-    return (
-        ListVersion.objects.filter(list__in=lists.values("pk"), status=VersionStatus.PUBLISHED)
-        .order_by("-valid_from", "-created_at")
-        .first()
-    )
-
-
 # The current items of a list are read page after page by every office's software, so the two
 # statements behind a page are written once here rather than built and compiled by the ORM on
-# every request (which cost more than reading the rows). They read what current_version_visible_to
-# and version.items.values(...) read, with the same visibility rule (_visible_lists_filter).
+# every request (which cost more than reading the rows). They read what list_visible_to, the
+# list's published version and version.items.values(...) read, with the same visibility rule
+# (_visible_lists_filter).
 CURRENT_VERSION_COLUMNS = (
     "id", "label", "status", "document_number", "valid_from", "valid_until", "published_at",
 )  # fmt: skip
@@ -207,7 +192,8 @@ def _visible_lists_sql(user: User | None) -> tuple[str, list]:
 
 
 def current_version_row(*, user: User | None, list_ref: str | int) -> dict | None:
-    """current_version_visible_to's version as a dict of CURRENT_VERSION_COLUMNS, in one statement."""
+    """The published version of one list the user may read (by its id or code) as a dict of
+    CURRENT_VERSION_COLUMNS, the list's visibility checked in the same statement."""
     visible, params = _visible_lists_sql(user)
     if isinstance(list_ref, int) or str(list_ref).isdigit():
         ref, value = "id", int(list_ref)
