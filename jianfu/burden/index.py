@@ -8,7 +8,6 @@ source, not per community), so a district of hundreds of communities is one page
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, fields
 
@@ -24,7 +23,7 @@ from jianfu.burden.models import (
     LedgerMedium,
 )
 from jianfu.catalog.models import Item, ListKind, ListLevel, VersionStatus
-from jianfu.funds.selectors import committed_fen, transferred_by_community
+from jianfu.funds.selectors import CommittedFen, arrived_in_scope
 from jianfu.org.models import Region
 from jianfu.org.selectors import ancestor_codes
 
@@ -137,49 +136,35 @@ def burden_figures(communities: Iterable[Region], *, on: dt.date) -> dict[str, F
         figures.signboard_cap = caps.get(community.district_code, SIGNBOARD_CAP_DEFAULT)
 
     # Admitted work in force there that day: the admission active and in term, its scope
-    # covering the community and not revoked there by then.
-    scopes = (
-        AdmissionScope.objects.filter(
-            region_id__in=codes,
-            admission__state=AdmissionState.ACTIVE,
-            admission__valid_from__lte=on,
-            admission__valid_until__gte=on,
+    # covering the community and not revoked there by then. Counted, summed and pro-rated in
+    # the database, a row per community (benchmarks/burden_index.py).
+    in_force = AdmissionScope.objects.filter(
+        region_id__in=codes,
+        admission__state=AdmissionState.ACTIVE,
+        admission__valid_from__lte=on,
+        admission__valid_until__gte=on,
+    ).filter(Q(revoked_on__isnull=True) | Q(revoked_on__gt=on))
+    hours: dict[str, float] = {}
+    admitted = (
+        in_force.values("region_id")
+        .annotate(
+            admitted=Count("id"),
+            hours=Sum("admission__hours_per_community"),
+            committed=Sum(CommittedFen(on.year)),
         )
-        .filter(Q(revoked_on__isnull=True) | Q(revoked_on__gt=on))
-        # Plain rows, not two model instances per row: building those took two thirds of a
-        # district's figures (benchmarks/burden_index.py).
-        .values_list(
-            "region_id",
-            "admission_id",
-            "funding_fen",
-            "revoked_on",
-            "admission__valid_from",
-            "admission__valid_until",
-            "admission__hours_per_community",
-        )
+        .order_by()
+        .values_list("region_id", "admitted", "hours", "committed")
     )
-    hours: dict[str, float] = defaultdict(float)
-    # Each admission's term, once (committed_fen reads only the term).
-    terms: dict[int, Admission] = {}
-    in_force: set[tuple[int, str]] = set()
-    for code, admission_id, funding, revoked_on, valid_from, valid_until, per_year in scopes:
-        term = terms.get(admission_id)
-        if term is None:
-            term = terms[admission_id] = Admission(
-                pk=admission_id, valid_from=valid_from, valid_until=valid_until
-            )
+    for code, count, per_year, committed in admitted:
         figures = result[code]
-        figures.admitted += 1
-        hours[code] += per_year
-        figures.funds_committed_fen += committed_fen(funding, term, on.year, revoked_on)
-        in_force.add((admission_id, code))
-    admission_ids = set(terms)
-    for pair, arrived in transferred_by_community(admission_ids, on.year).items():
-        # Only money for work in force in that community: an admission revoked there but in
-        # force next door must not count there, or a community's figure would depend on
-        # which other communities were counted with it.
-        if pair in in_force:
-            result[pair[1]].funds_transferred_fen += arrived
+        figures.admitted = count
+        figures.funds_committed_fen = committed
+        hours[code] = per_year
+    # Only money for work in force in that community: an admission revoked there but in force
+    # next door must not count there, or a community's figure would depend on which other
+    # communities were counted with it.
+    for code, arrived in arrived_in_scope(in_force, codes, on.year).items():
+        result[code].funds_transferred_fen = arrived
 
     entries = (
         InventoryEntry.objects.filter(community_id__in=codes)
@@ -216,7 +201,7 @@ def burden_figures(communities: Iterable[Region], *, on: dt.date) -> dict[str, F
     )
     for code, figures in result.items():
         # Half up, as every other figure here: round() would take 104.5 hours to 104.
-        figures.hours = int(hours[code] + 0.5)
+        figures.hours = int(hours.get(code, 0) + 0.5)
         figures.tasks = figures.duties + figures.admitted
         figures.workers = workers.get(code, 0)
     return result

@@ -14,7 +14,21 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Value
+from django.db import NotSupportedError
+from django.db.models import (
+    BigIntegerField,
+    Count,
+    Exists,
+    F,
+    Func,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
@@ -351,6 +365,27 @@ def transferred_by_community(admission_ids: Iterable[int], year: int) -> dict[tu
     return {(row["admission_id"], row["account__region_id"]): row["arrived"] for row in rows}
 
 
+def arrived_in_scope(
+    scope: QuerySet[AdmissionScope], codes: list[str], year: int
+) -> dict[str, int]:
+    """Community code → what was transferred to it in `year` (ARRIVED) for the admissions of
+    the `scope` rows that name that community, summed in the database; one query. Money for an
+    admission whose scope row there is not among `scope` (revoked there, say) does not count,
+    however it stands next door."""
+    covered = scope.filter(
+        admission_id=OuterRef("admission_id"), region_id=OuterRef("account__region_id")
+    )
+    rows = (
+        Posting.objects.filter(ARRIVED, Exists(covered), account__region_id__in=codes)
+        .filter(transaction__year=year)
+        .values("account__region_id")
+        .annotate(arrived=Sum("amount_fen"))
+        .order_by()
+        .values_list("account__region_id", "arrived")
+    )
+    return dict(rows)
+
+
 def _days_in(year: int) -> int:
     return 366 if calendar.isleap(year) else 365
 
@@ -379,6 +414,61 @@ def committed_fen(
     commits nothing from the day of the revocation on."""
     days = _covered_days(admission.valid_from, admission.valid_until, year, revoked_on)
     return _prorated(yearly_fen, days, year)
+
+
+class CommittedFen(Func):
+    """`committed_fen` of each scope row in SQL, for summing in the database: the row's yearly
+    funding pro-rated by the days of `year` its admission's term covers, up to the day before
+    the row's revocation, rounded half up to the fen row by row. Date arithmetic is spelt per
+    database (`date - date` on PostgreSQL, `julianday` on SQLite), so this and `committed_fen`
+    agree to the fen (a test holds them equal)."""
+
+    output_field = BigIntegerField()
+
+    def __init__(self, year: int) -> None:
+        super().__init__(
+            F("funding_fen"),
+            F("admission__valid_from"),
+            F("admission__valid_until"),
+            F("revoked_on"),
+        )
+        self.year = int(year)
+
+    # The days of the year a row covers (0 or fewer: none), per database.
+    DAYS = {
+        "postgresql": (
+            "(LEAST({until}, DATE {dec31}, COALESCE({revoked} - 1, DATE {dec31})) "
+            "- GREATEST({start}, DATE {jan1}) + 1)"
+        ),
+        "sqlite": (
+            "(CAST(julianday(min({until}, {dec31}, COALESCE(date({revoked}, '-1 day'), {dec31}))) "
+            "- julianday(max({start}, {jan1})) AS INTEGER) + 1)"
+        ),
+    }
+
+    def as_sql(self, compiler, connection, **extra):
+        if connection.vendor not in self.DAYS:
+            raise NotSupportedError(f"CommittedFen has no SQL for {connection.vendor}")
+        columns = []
+        for expression in self.get_source_expressions():
+            sql, params = compiler.compile(expression)
+            # Plain columns, which have no parameters: the days are written out twice.
+            assert not params, params
+            columns.append(sql)
+        funding, start, until, revoked = columns
+        days = self.DAYS[connection.vendor].format(
+            start=start,
+            until=until,
+            revoked=revoked,
+            jan1=f"'{self.year}-01-01'",
+            dec31=f"'{self.year}-12-31'",
+        )
+        per_year = _days_in(self.year)
+        sql = (
+            f"CASE WHEN {days} > 0 THEN ({funding} * {days} * 2 + {per_year}) / {2 * per_year} "
+            "ELSE 0 END"
+        )
+        return sql, []
 
 
 class _Figures:

@@ -160,6 +160,39 @@ def test_report_prorates_a_revoked_community_only_up_to_its_revocation(personas,
     assert money(rows) == {"钟鼓楼社区": (ZHONGGULOU_2027, 50_000, 0), "箭道街社区": (0, 0, 0)}
 
 
+# (valid from, valid until, revoked on) of a scope row's term, as committed_fen meets them.
+TERMS = [
+    (dt.date(2026, 1, 1), dt.date(2026, 12, 31), None),
+    (dt.date(2026, 7, 1), dt.date(2027, 6, 30), None),
+    (dt.date(2025, 3, 1), dt.date(2026, 2, 28), None),
+    (dt.date(2026, 7, 1), dt.date(2027, 6, 30), dt.date(2026, 10, 1)),
+    (dt.date(2026, 7, 1), dt.date(2027, 6, 30), dt.date(2026, 7, 1)),  # revoked on day one
+    (dt.date(2026, 7, 1), dt.date(2027, 6, 30), dt.date(2026, 3, 1)),  # revoked before it began
+    (dt.date(2026, 12, 31), dt.date(2027, 1, 1), None),  # one day of each year
+    (dt.date(2024, 1, 1), dt.date(2028, 12, 31), dt.date(2028, 2, 29)),  # two leap years
+    (dt.date(2027, 1, 1), dt.date(2027, 12, 31), dt.date(2027, 1, 1)),
+]
+
+
+def test_committed_fen_in_sql_agrees_with_committed_fen_to_the_fen(personas, budget):
+    """CommittedFen (pro-rating in the database, which the burden index sums) and committed_fen
+    (in Python, row by row) agree for every term, revocation and year, leap years included."""
+    for index, (valid_from, valid_until, revoked_on) in enumerate(TERMS):
+        admission = admission_row(personas, scope={ZHONGGULOU: 1_000_003 + 7_919 * index})
+        Admission.objects.filter(pk=admission.pk).update(
+            valid_from=valid_from, valid_until=valid_until
+        )
+        AdmissionScope.objects.filter(admission=admission).update(revoked_on=revoked_on)
+    rows = AdmissionScope.objects.filter(region_id=ZHONGGULOU).select_related("admission")
+    compared = 0
+    for year in range(2024, 2029):
+        for row in rows.annotate(in_sql=selectors.CommittedFen(year)):
+            expected = selectors.committed_fen(row.funding_fen, row.admission, year, row.revoked_on)
+            assert row.in_sql == expected, (row.admission.valid_from, row.revoked_on, year)
+            compared += expected > 0
+    assert compared >= 12  # most terms commit money in some year, not only nothing
+
+
 def test_report_counts_a_commitment_with_no_money_as_owed(personas, budget):
     admission = admission_row(personas, scope={JIANDAOJIE: 200_000})
     [row] = funding_report(user=personas.finance_officer, year=YEAR, by="admission")
@@ -544,7 +577,11 @@ def test_transferred_is_one_rule_on_every_page_in_the_api_and_in_the_tripwire(
         assert (listed.transferred, listed.spent) == (money.transferred, money.spent)
         community[code] = (money.transferred, money.spent)
     tripwire = selectors.transferred_by_community([admission.pk], YEAR)
+    in_scope = selectors.arrived_in_scope(
+        AdmissionScope.objects.filter(admission=admission), list(expected), YEAR
+    )
     assert report == funding == community == expected
+    assert in_scope == {code: transferred for code, (transferred, _spent) in expected.items()}
     assert {code: tripwire[(admission.pk, code)] for code in expected} == {
         code: transferred for code, (transferred, _spent) in expected.items()
     }
