@@ -13,7 +13,7 @@ departments, 20 admissions covering 30 of its communities each, and 40 tasks of 
 everywhere. Loaded once with the ORM (bulk), then the whole province refreshed once (the nightly
 job; its time is reported), then, each in its own child process on a fresh copy:
 
-(a) `read`: what a province's dashboard reads — region_stats + children_stats (the cities) +
+(a) `read`: what a province's dashboard reads — region_and_children_stats (it and its cities) +
     department_stats of the province — from the precomputed rows, against `read_floor`: the
     same figures from the same rows in raw SQL (the departments summed in SQL), the goal's
     floor; and `live`: the same figures computed from the records as the refresh computes them
@@ -385,8 +385,7 @@ def _read_precomputed() -> tuple:
     from jianfu.reports import selectors
 
     province = Region.objects.get(code=PROVINCE)
-    stats = selectors.region_stats(region=province, year=YEAR)
-    children = selectors.children_stats(region=province, year=YEAR)
+    stats, children = selectors.region_and_children_stats(region=province, year=YEAR)
     departments = selectors.department_stats(region=province, year=YEAR)
     return stats, children, departments
 
@@ -965,7 +964,7 @@ def main() -> None:
         f"{first['scopes']:,} admission scopes, {first['deliveries']:,} deliveries (year {YEAR})."
     )
     print(
-        "(a) read = region_stats + children_stats + department_stats of the province from the "
+        "(a) read = region_and_children_stats + department_stats of the province from the "
         f"precomputed rows, best of {INNER_RUNS}; read floor = the same figures from the same "
         "rows in raw SQL (3 statements, departments summed in SQL), best of "
         f"{INNER_RUNS}; live = the same figures from the records, best of {LIVE_RUNS}; "

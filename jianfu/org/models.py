@@ -80,6 +80,14 @@ class Region(models.Model):
         return self.code[: PREFIX_LENGTH[RegionLevel(self.level)]]
 
     @property
+    def code_range(self) -> tuple[str, str]:
+        """The first and last codes a region's descendants can have (codes are 12 digits), for
+        a condition by range: SQLite walks an index for it, not for Django's `startswith`
+        (`LIKE … ESCAPE`)."""
+        width = self._meta.get_field("code").max_length
+        return self.prefix.ljust(width, "0"), self.prefix.ljust(width, "9")
+
+    @property
     def district_code(self) -> str | None:
         """The code of the district this region lies in, or None above district level."""
         if LEVEL_ORDER.index(self.level) < LEVEL_ORDER.index(RegionLevel.DISTRICT):

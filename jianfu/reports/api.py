@@ -250,14 +250,14 @@ def _history(stats: selectors.RegionStats) -> dict:
 def stats_burden(request: HttpRequest, filters: Query[StatsFilter]) -> dict:
     region = _region(request, filters.region)
     year, years = _year(filters.year)
-    stats = selectors.region_stats(region=region, year=year)
+    stats, counted_children = selectors.region_and_children_stats(region=region, year=year)
     if stats is None:
         raise NotFound(
             _("%(region)s %(year)d 年度没有统计数据。") % {"region": region.name, "year": year},
             code="region_not_counted",
         )
     children = []
-    for child in selectors.children_stats(region=region, year=year):
+    for child in counted_children:
         children.append(
             {**selectors.region_dict(child), "url": _drill_down(child.row.region_id, year)}
         )

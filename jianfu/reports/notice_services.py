@@ -120,7 +120,7 @@ def notice_start(
 def notice_figures(*, district: Region, year: int) -> dict:
     """What the notice prints, gathered through the figures' selectors only: the district's
     figures, each street's, each department's, the years before, and when they were computed."""
-    stats = selectors.region_stats(region=district, year=year)
+    stats, streets = selectors.region_and_children_stats(region=district, year=year)
     if stats is None:
         raise InvalidInput(_("%(year)s 年度尚无统计数据，不能生成通报。") % {"year": year})
     as_of = selectors.as_of()
@@ -131,10 +131,7 @@ def notice_figures(*, district: Region, year: int) -> dict:
     ]
     return {
         "district": selectors.region_dict(stats),
-        "streets": [
-            selectors.region_dict(one)
-            for one in selectors.children_stats(region=district, year=year)
-        ],
+        "streets": [selectors.region_dict(one) for one in streets],
         "departments": [
             selectors.department_dict(one)
             for one in selectors.department_stats(region=district, year=year)

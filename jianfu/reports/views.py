@@ -71,8 +71,9 @@ def stats_region(request: HttpRequest, code: str, *, reader, public: bool) -> Ht
         raise Http404
     years = selectors.stats_years()
     year = _year(request, years)
-    stats = selectors.region_stats(region=region, year=year) if year else None
-    children = selectors.children_stats(region=region, year=year) if year else []
+    stats, children = (
+        selectors.region_and_children_stats(region=region, year=year) if year else (None, [])
+    )
     history = selectors.region_history(region=region) if stats else []
     departments = selectors.department_stats(region=region, year=year) if stats else []
     region_url = "public_stats_region" if public else "stats_region"

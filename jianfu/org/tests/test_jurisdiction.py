@@ -98,3 +98,19 @@ def test_region_page_of_another_district_is_not_found_for_a_district_admin(perso
     assert "yunlong_clerk" not in page
     other_account = selectors.accounts_visible_to(user=personas.system_admin)
     assert not other_account.filter(username="yunlong_clerk").exists()
+
+
+@pytest.mark.django_db
+def test_a_regions_code_range_holds_exactly_the_codes_under_it(personas):
+    """What `code_range` admits (a range condition, which SQLite can use an index for) is what
+    the code prefix admits, at every level."""
+    every = list(Region.objects.values_list("code", flat=True))
+    for region in Region.objects.all():
+        first, last = region.code_range
+        assert {c for c in every if first <= c <= last} == {
+            c for c in every if c.startswith(region.prefix)
+        }, region
+    assert Region(code="511002000000", level="district").code_range == (
+        "511002000000",
+        "511002999999",
+    )

@@ -439,10 +439,9 @@ def test_a_citys_and_a_provinces_rows_are_the_sums_of_their_districts(world):
         }
         for part in ("baseline", "comparable"):
             assert getattr(above, part) == getattr(row(DISTRICT), part)
-    assert [r.region.code for r in selectors.children_stats(region=region(CITY), year=YEAR)] == [
-        DISTRICT,
-        DONGXING,
-    ]
+    city, districts = selectors.region_and_children_stats(region=region(CITY), year=YEAR)
+    assert city.row == row(CITY)
+    assert [r.region.code for r in districts] == [DISTRICT, DONGXING]
     assert row(DISTRICT).parent_code == CITY and row(CITY).parent_code == PROVINCE
     # A city's departments are those of its districts, summed.
     assert selectors.department_stats(region=region(CITY), year=YEAR)[0].deliveries == 4
