@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import uuid
 from pathlib import Path
+
+from django.utils import timezone
 
 REFERENCE_DIR = Path(__file__).resolve().parent / "reference"
 
@@ -31,3 +34,38 @@ def item_type_vocabulary() -> list[tuple[str, str]]:
         code = row["notes"].split("code=", 1)[1][:2]
         pairs.append((code, row["item_name"]))
     return pairs
+
+
+def banned_certificates_load(apps, using: str) -> None:
+    """Write the national list as a published catalog list into the database `using`, with
+    `apps`' models: a migration's historical ones, or the app registry's when a flush has
+    emptied the tables (jianfu.core.apps)."""
+    CatalogList = apps.get_model("catalog", "CatalogList")
+    ListVersion = apps.get_model("catalog", "ListVersion")
+    Item = apps.get_model("catalog", "Item")
+    catalog_list = CatalogList.objects.using(using).create(
+        code=BANNED_CERTIFICATES_CODE,
+        name=BANNED_CERTIFICATES_NAME,
+        kind="certificate_banned",
+        level="community",
+        region=None,
+        description="民政部 国家发展改革委 公安部 司法部 人力资源社会保障部 国家卫生健康委，经国务院同意。",
+    )
+    version = ListVersion.objects.using(using).create(list=catalog_list, label="2020版")
+    Item.objects.using(using).bulk_create(
+        Item(
+            version=version,
+            key=uuid.uuid5(uuid.NAMESPACE_URL, f"jianfu:certificate_banned:2020:{seq}"),
+            name=name,
+            legal_law=BANNED_CERTIFICATES_BASIS,
+            position=seq,
+        )
+        for seq, name in banned_certificates()
+    )
+    # Items go into a draft, which is then published: the database refuses to add items
+    # to a published version.
+    version.status = "published"
+    version.document_number = BANNED_CERTIFICATES_DOCUMENT
+    version.valid_from = BANNED_CERTIFICATES_DATE
+    version.published_at = timezone.now()
+    version.save(using=using)

@@ -1,9 +1,6 @@
 """Frozen published versions, the Chinese search index, and the national banned-certificate list."""
 
-import uuid
-
 from django.db import migrations
-from django.utils import timezone
 
 from jianfu.catalog import reference
 from jianfu.catalog.db_guards import (
@@ -25,35 +22,7 @@ def remove(apps, schema_editor):
 
 
 def load_banned_certificates(apps, schema_editor):
-    CatalogList = apps.get_model("catalog", "CatalogList")
-    ListVersion = apps.get_model("catalog", "ListVersion")
-    Item = apps.get_model("catalog", "Item")
-    catalog_list = CatalogList.objects.create(
-        code=reference.BANNED_CERTIFICATES_CODE,
-        name=reference.BANNED_CERTIFICATES_NAME,
-        kind="certificate_banned",
-        level="community",
-        region=None,
-        description="民政部 国家发展改革委 公安部 司法部 人力资源社会保障部 国家卫生健康委，经国务院同意。",
-    )
-    version = ListVersion.objects.create(list=catalog_list, label="2020版")
-    Item.objects.bulk_create(
-        Item(
-            version=version,
-            key=uuid.uuid5(uuid.NAMESPACE_URL, f"jianfu:certificate_banned:2020:{seq}"),
-            name=name,
-            legal_law=reference.BANNED_CERTIFICATES_BASIS,
-            position=seq,
-        )
-        for seq, name in reference.banned_certificates()
-    )
-    # Items go into a draft, which is then published: the database refuses to add items
-    # to a published version.
-    version.status = "published"
-    version.document_number = reference.BANNED_CERTIFICATES_DOCUMENT
-    version.valid_from = reference.BANNED_CERTIFICATES_DATE
-    version.published_at = timezone.now()
-    version.save()
+    reference.banned_certificates_load(apps, schema_editor.connection.alias)
 
 
 def unload_banned_certificates(apps, schema_editor):
