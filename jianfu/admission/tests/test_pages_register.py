@@ -133,6 +133,20 @@ def test_an_admission_past_its_term_is_shown_expired(personas, admission, login,
     assert "有效期已于" in text
 
 
+@pytest.mark.parametrize(
+    ("language", "written"), [("zh-hans", "2024年12月31日"), ("en", "Dec. 31, 2024")]
+)
+def test_verification_writes_dates_in_the_readers_language(admission, settings, language, written):
+    Admission.objects.filter(pk=admission.pk).update(
+        valid_from=dt.date(2024, 1, 1), valid_until=dt.date(2024, 12, 31)
+    )
+    client = Client()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    text = page(client.get(verify_url(admission.number)))
+    assert written in text
+    assert ("2024年12月31日" in text) == (language == "zh-hans")
+
+
 @pytest.mark.parametrize("logged_in", [False, True])
 def test_a_revoked_admission_shows_reason_and_decision(personas, admission, login, logged_in):
     services.admission_change_state(
