@@ -333,7 +333,7 @@ class JSONCount(models.Func):
 
     def as_postgresql(self, compiler, connection, **extra):
         column, params = compiler.compile(self.get_source_expressions()[0])
-        return f"(({column} ->> '{self.key}'))::integer", params
+        return f"(({column} ->> '{self.key}')::integer)", params
 
 
 # A row's applications are a JSON object {state: count} of the states its department's
