@@ -392,7 +392,7 @@ def _fixtures(*, officers: int, admissions: int) -> dict:
     people = []
     for user in chosen:
         client = Client()
-        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        client.force_login(user, backend="jianfu.org.backends.AccountBackend")
         issued = token_create(actor=user, name="负载测试")
         people.append(
             {

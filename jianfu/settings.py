@@ -191,7 +191,8 @@ AUTHENTICATION_BACKENDS = [
     # Axes first: it refuses a locked-out username before the password is even checked.
     "axes.backends.AxesStandaloneBackend",
     "rules.permissions.ObjectPermissionBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # ModelBackend, reading the account with its unit, region and roles in one statement.
+    "jianfu.org.backends.AccountBackend",
 ]
 
 PASSWORD_HASHERS = [

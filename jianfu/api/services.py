@@ -12,7 +12,8 @@ from jianfu.core import sql
 from jianfu.core.audit import audit_record
 from jianfu.core.crypto import new_secret, sm3_hex
 from jianfu.core.errors import Forbidden, InvalidInput
-from jianfu.org.models import Region, Unit, User
+from jianfu.org.backends import ACCOUNT_COLUMNS, ACCOUNT_JOINS, account_of_rows
+from jianfu.org.models import User
 
 TOKEN_PREFIX = "jf_"  # noqa: S105 (a marker that tells our tokens apart, not a secret)
 # Recording every use would write on every API call; once a minute is enough to tell
@@ -51,20 +52,14 @@ def token_revoke(*, actor: User, token: ApiToken) -> None:
         audit_record(actor=actor, action="api_token.revoke", target=token)
 
 
-# Every API call starts here: the token, its user, unit, region and roles (a row per role) in one
-# statement written once, not built and compiled by the ORM for each call (half of a call's time).
+# Every API call starts here: the token and its account with the account's unit, region and
+# roles (a row per role) in one statement written once, not built and compiled by the ORM for
+# each call (half of a call's time).
 _TOKEN_USER_SQL = (
-    "SELECT token.id, token.last_used_at, "  # noqa: S608 (column lists from the models)
-    f"{sql.select_list(User, 'account')}, {sql.select_list(Unit, 'unit')}, "
-    f"{sql.select_list(Region, 'region')}, role.role "
-    "FROM api_apitoken token JOIN org_user account ON account.id = token.user_id "
-    "LEFT JOIN org_unit unit ON unit.id = account.unit_id "
-    "LEFT JOIN org_region region ON region.code = unit.region_id "
-    "LEFT JOIN org_userrole role ON role.user_id = account.id "
+    f"SELECT token.id, token.last_used_at, {ACCOUNT_COLUMNS} "  # noqa: S608 (columns from the models)
+    f"FROM api_apitoken token JOIN org_user account ON account.id = token.user_id {ACCOUNT_JOINS} "
     "WHERE token.token_hash = %s AND token.revoked_at IS NULL AND account.is_active"
 )
-_USER_COLUMNS = len(User._meta.concrete_fields)
-_UNIT_COLUMNS = len(Unit._meta.concrete_fields)
 
 
 def token_authenticate(secret: str) -> User | None:
@@ -76,18 +71,8 @@ def token_authenticate(secret: str) -> User | None:
         rows = cursor.fetchall()
     if not rows:
         return None
-    first = rows[0]
-    token_id, last_used_at = sql.converted(ApiToken, ("id", "last_used_at"), first[:2])
-    user_end = 2 + _USER_COLUMNS
-    unit_end = user_end + _UNIT_COLUMNS
-    user = sql.instance(User, first[2:user_end])
-    unit = sql.instance(Unit, first[user_end:unit_end])
-    User._meta.get_field("unit").set_cached_value(user, unit)
-    if unit is not None:
-        Unit._meta.get_field("region").set_cached_value(
-            unit, sql.instance(Region, first[unit_end:-1])
-        )
-    user.roles_known(frozenset(row[-1] for row in rows if row[-1] is not None))
+    token_id, last_used_at = sql.converted(ApiToken, ("id", "last_used_at"), rows[0][:2])
+    user = account_of_rows(rows, start=2)
     now = timezone.now()
     if last_used_at is None or now - last_used_at > LAST_USED_RESOLUTION:
         ApiToken.objects.filter(pk=token_id).update(last_used_at=now)
