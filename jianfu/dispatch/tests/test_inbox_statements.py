@@ -1,6 +1,6 @@
-"""The HTML inbox's statements: the session, the user, their roles and unit, the page, its count
-and the unread notifications; the navigation decides from the roles already read, without
-Django's permission tables."""
+"""The HTML inbox's statements: the session, the account with its unit and roles (one
+statement), the page, its count and the unread notifications; the navigation decides from the
+roles already read, without Django's permission tables."""
 
 from django.db import connection
 from django.test import Client
@@ -10,7 +10,7 @@ from django.urls import reverse
 from jianfu.core.tests.test_list_query_counts import _tasks
 
 
-def test_the_inbox_page_costs_seven_statements_and_no_permission_table(personas):
+def test_the_inbox_page_costs_five_statements_and_no_permission_table(personas):
     _tasks(personas, {}, 3)
     client = Client()
     client.force_login(personas.community_officer)
@@ -21,7 +21,7 @@ def test_the_inbox_page_costs_seven_statements_and_no_permission_table(personas)
     assert len(response.context["page"]) == 3
     statements = [q["sql"] for q in queries]
     assert not [sql for sql in statements if "auth_permission" in sql], statements
-    assert len(statements) == 7, [sql[:80] for sql in statements]
+    assert len(statements) == 5, [sql[:80] for sql in statements]
 
 
 ADMINISTRATION = ("region_index", "unit_index", "account_index", "calendar_edit")
