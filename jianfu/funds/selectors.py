@@ -425,15 +425,6 @@ class CommittedFen(Func):
 
     output_field = BigIntegerField()
 
-    def __init__(self, year: int) -> None:
-        super().__init__(
-            F("funding_fen"),
-            F("admission__valid_from"),
-            F("admission__valid_until"),
-            F("revoked_on"),
-        )
-        self.year = int(year)
-
     # The days of the year a row covers (0 or fewer: none), per database.
     DAYS = {
         "postgresql": (
@@ -445,6 +436,15 @@ class CommittedFen(Func):
             "- julianday(max({start}, {jan1})) AS INTEGER) + 1)"
         ),
     }
+
+    def __init__(self, year: int) -> None:
+        super().__init__(
+            F("funding_fen"),
+            F("admission__valid_from"),
+            F("admission__valid_until"),
+            F("revoked_on"),
+        )
+        self.year = int(year)
 
     def as_sql(self, compiler, connection, **extra):
         if connection.vendor not in self.DAYS:
