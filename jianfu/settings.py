@@ -167,9 +167,12 @@ elif env.bool("JIANFU_DB_POOL", default=True):
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # PostgreSQL binds the parameters itself (psycopg's way; Django's default quotes them into
-    # the text), so a connection that has run a statement five times prepares it and plans it no
-    # more (not behind PgBouncer, above): a public verification costs a fifth less.
+    # the text), and a connection that has run a statement five times prepares it and plans it
+    # no more. Django turns psycopg's preparing off unless asked (for PgBouncer, which keeps it
+    # off above): without it PostgreSQL parsed and planned every statement of every request,
+    # four times the database's work of a public verification (benchmarks/README.md).
     DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = True
+    DATABASES["default"]["OPTIONS"].setdefault("prepare_threshold", 5)
 # A streaming replica of the primary for read-only pages (jianfu.core.db_router): the same
 # engine settings and pool as the primary. In tests it mirrors the test database (`MIRROR`
 # keeps its own host and port), so against a real replica the tests read replicated rows.
