@@ -7,6 +7,9 @@ from jianfu.core import views as core_views
 from jianfu.org import views as org_views
 
 urlpatterns = [
+    # The API first: Django tries the addresses in order, and each app's list below is walked
+    # through (and its misses collected) before a later one is tried.
+    path("api/v1/", api.urls),
     path("", core_views.home, name="home"),
     path("login/", core_views.login_view, name="login"),
     path("logout/", core_views.logout_view, name="logout"),
@@ -92,5 +95,4 @@ urlpatterns = [
     path("", include("jianfu.reports.urls")),
     path("", include("jianfu.reports.notice_urls")),
     path("", include("jianfu.portal.urls")),
-    path("api/v1/", api.urls),
 ]
