@@ -649,6 +649,14 @@ def verify_admission(number: str):
     return 200, "text/html; charset=utf-8", "".join(lines).encode()
 
 
+# The health check: one trivial statement ------------------------------------------------------------
+
+
+def healthz():
+    db.one("SELECT 1")
+    return json_response(200, {"status": "ok", "database": "ok"})
+
+
 # The WSGI callable ---------------------------------------------------------------------------------
 
 
@@ -674,7 +682,7 @@ def application(environ: dict, start_response):
         elif path.startswith("/verify/admission/"):
             status, content_type, body = verify_admission(path[len("/verify/admission/") :])
         elif path == "/healthz":
-            status, content_type, body = 200, "text/plain", b"ok"
+            status, content_type, body = healthz()
         else:
             status, content_type, body = 404, "text/plain", b""
     except ValueError:
