@@ -1,5 +1,5 @@
 """The raw floor of the HTTP load test (load.py): a plain WSGI callable, no Django, on psycopg 3
-or sqlite3, answering the same four addresses as Jianfu with the same SQL work.
+or sqlite3, answering the same five addresses as Jianfu with the same SQL work.
 
     gunicorn --workers 2 --bind 127.0.0.1:18402 --pythonpath benchmarks raw_wsgi:application
 

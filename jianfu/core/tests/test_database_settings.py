@@ -47,7 +47,7 @@ def test_postgresql_prepares_a_statement_after_five_runs_unless_behind_pgbouncer
 
 @postgresql_only
 @pytest.mark.django_db
-def test_a_statement_run_five_times_on_one_connection_is_prepared():
+def test_a_statement_is_prepared_at_its_sixth_run_on_one_connection():
     statement = "SELECT code FROM org_region WHERE code = %s"
 
     def prepared() -> list[str]:
